@@ -1,0 +1,137 @@
+"""``RealEstateAdapter``: one real-estate registry (不动产登记中心), spoken to in XML.
+
+Several registries may run behind one server; each agency instance names its
+own by ``registry = "350600"`` in ``hub.toml`` and every path carries it:
+``/registries/{code}/query``, ``/registries/{code}/orders[/{ref}[/urge]]``.
+The registry searches by ID number *or* by name, so it returns same-name
+owners (重名) and owner-less records too; ``records.match_kind`` sorts them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from adapters.realestate import _xml
+from adapters.sdk.base import Adapter
+from adapters.sdk.config import AgencyConfig
+from adapters.sdk.connector import RetryPolicy
+from adapters.sdk.records import (
+    Action,
+    AssistanceOrder,
+    Capability,
+    DispatchReceipt,
+    OrderProgress,
+    RealEstateHolding,
+    Subject,
+)
+from hub.errors import UpstreamRejected, UpstreamUnavailable
+
+_XML_HEADERS = {"Content-Type": _xml.XML_CONTENT_TYPE, "Accept": "application/xml"}
+
+
+class RealEstateAdapter(Adapter):
+    """Reads holdings of subjects and places seals (查封) with one registry."""
+
+    kind: ClassVar[str] = "realestate"
+    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.REAL_ESTATE})
+    actions: ClassVar[frozenset[Action]] = frozenset({Action.QUERY, Action.SEAL, Action.UNSEAL})
+    batch_size: ClassVar[int] = 50
+    default_auth: ClassVar[str] = "basic"
+    description: ClassVar[str] = (
+        "Real-estate registry (XML over HTTP, Basic auth): holdings by ID number or name, "
+        "seals with rank first / waiting"
+    )
+
+    def __init__(
+        self,
+        config: AgencyConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        registry = config.extra("registry")
+        # Checked before the connector exists, so a bad config opens no client.
+        if not registry:
+            raise ValueError(f"agency {config.id!r} (realestate) needs a 'registry' code")
+        self.registry = str(registry)
+        super().__init__(config, transport=transport, policy=policy)
+        self._base = f"/registries/{quote(self.registry, safe='')}"
+
+    def _malformed(self, exc: ValueError) -> UpstreamUnavailable:
+        return UpstreamUnavailable(self.agency_id, f"unreadable registry answer: {exc}")
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def real_estate(self, subjects: Sequence[Subject]) -> dict[str, list[RealEstateHolding]]:
+        if not subjects:
+            return {}
+        response = await self.connector.request(
+            "POST",
+            f"{self._base}/query",
+            content=_xml.query_request(subjects),
+            headers=_XML_HEADERS,
+            idempotent=True,  # a search sent as POST: safe to repeat
+        )
+        try:
+            return _xml.parse_query_response(response.content, subjects, self.registry)
+        except ValueError as exc:
+            raise self._malformed(exc) from exc
+
+    # -- orders ---------------------------------------------------------------------------
+
+    async def dispatch(self, order: AssistanceOrder) -> DispatchReceipt:
+        if order.action not in self.actions:
+            raise ValueError(f"agency {self.agency_id!r} does not take {order.action.value}")
+        response = await self.connector.request(
+            "POST",
+            f"{self._base}/orders",
+            content=_xml.order_request(order),
+            headers=_XML_HEADERS,
+            idempotency_key=order.idempotency_key,
+        )
+        try:
+            return _xml.parse_receipt(response.content)
+        except ValueError as exc:
+            raise self._malformed(exc) from exc
+
+    async def lookup(self, idempotency_key: str) -> DispatchReceipt | None:
+        response = await self.connector.request(
+            "GET",
+            f"{self._base}/orders",
+            params={"idempotencyKey": idempotency_key},
+            headers={"Accept": "application/xml"},
+            ok_statuses=frozenset({404}),
+        )
+        if response.status_code == 404:
+            # Only "no such order" means "not received"; an unknown registry is a config fault.
+            if _xml.error_text(response.content) != "NOT_FOUND":
+                raise UpstreamRejected(self.agency_id, "registry refused the lookup (HTTP 404)")
+            return None
+        try:
+            progress = _xml.parse_order_status(response.content)
+        except ValueError as exc:
+            raise self._malformed(exc) from exc
+        return DispatchReceipt(agency_ref=progress.agency_ref, status=progress.status)
+
+    async def poll(self, agency_ref: str) -> OrderProgress:
+        response = await self.connector.request(
+            "GET",
+            f"{self._base}/orders/{quote(agency_ref, safe='')}",
+            headers={"Accept": "application/xml"},
+        )
+        try:
+            return _xml.parse_order_status(response.content)
+        except ValueError as exc:
+            raise self._malformed(exc) from exc
+
+    async def urge(self, agency_ref: str, note: str | None) -> None:
+        await self.connector.request(
+            "POST",
+            f"{self._base}/orders/{quote(agency_ref, safe='')}/urge",
+            content=_xml.urge_request(note),
+            headers=_XML_HEADERS,
+        )

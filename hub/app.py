@@ -1,0 +1,99 @@
+"""The hub's ASGI application: the graph, health, metrics, callbacks, console."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+
+from hub.agencies import AgencyDirectory
+from hub.graphql_http import GraphQLEndpoint
+from hub.settings import Settings
+from hub.state import HubState
+from hub.storage import Database
+from schema import build_schema
+
+# Services that run beside the app while it serves (the dispatcher, ...): each
+# is called with the state at start-up and returns an async stop function.
+Service = Callable[[HubState], Any]
+
+
+def build_state(settings: Settings, *, transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> HubState:
+    return HubState(
+        settings=settings,
+        db=Database(settings.database_url),
+        agencies=AgencyDirectory.from_configs(settings.agencies, transports=transports),
+    )
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    hub: HubState = request.app.state.hub
+    db_ok = await hub.db.ping()
+    agencies = {a.id: {"kind": a.kind, "channel": a.config.channel, "circuit": a.circuit_state} for a in hub.agencies}
+    return JSONResponse(
+        {"status": "ready" if db_ok else "unavailable", "database": "ok" if db_ok else "unreachable", "agencies": agencies},
+        status_code=200 if db_ok else 503,
+    )
+
+
+async def metrics(request: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    state: HubState | None = None,
+    services: list[Service] | None = None,
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+) -> Starlette:
+    hub = state or build_state(settings, transports=transports)
+    schema = build_schema(production=settings.production, extensions=graph_extensions(hub))
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        stops = []
+        for start in services or []:
+            stops.append(await start(hub))
+        try:
+            yield
+        finally:
+            for stop in reversed(stops):
+                await stop()
+            if state is None:
+                await hub.aclose()
+
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+        Route("/graphql", GraphQLEndpoint(schema, hub), methods=["GET", "POST"]),
+        *extra_routes(hub),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.state.hub = hub
+    return app
+
+
+def graph_extensions(hub: HubState) -> list[Any]:
+    """Production extensions of the graph (limits, metrics ...)."""
+    return []
+
+
+def extra_routes(hub: HubState) -> list[BaseRoute]:
+    """Callbacks and the console, mounted when their modules are present."""
+    return []
+
+
+__all__ = ["Mount", "build_state", "create_app"]

@@ -1,0 +1,164 @@
+"""Principals and bearer tokens.
+
+A token is shown once, when created; the database keeps only its SHA-256.
+Tokens carry 256 bits of randomness, so a plain hash (not a slow KDF) is the
+right tool: nobody can brute-force the preimage.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy import select, update
+
+from hub.errors import BadUserInput
+from hub.models import Principal as PrincipalRow
+from hub.models import utcnow
+from hub.storage import Database
+
+TOKEN_PREFIX = "hub_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # don't write on every request
+
+
+class Role(StrEnum):
+    COURT_OFFICER = "court_officer"
+    AGENCY_OFFICER = "agency_officer"
+    OBSERVER = "observer"
+    ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, and for what: the scope's meaning depends on the role."""
+
+    id: int
+    name: str
+    role: Role
+    scope: str
+
+    @property
+    def court(self) -> str | None:
+        return self.scope if self.role is Role.COURT_OFFICER else None
+
+    @property
+    def agency(self) -> str | None:
+        return self.scope if self.role is Role.AGENCY_OFFICER else None
+
+    @property
+    def case_numbers(self) -> frozenset[str]:
+        if self.role is not Role.OBSERVER:
+            return frozenset()
+        from hub.validation import normalize_case_number
+
+        numbers = set()
+        for raw in self.scope.split(","):
+            raw = raw.strip()
+            if raw:
+                try:
+                    numbers.add(normalize_case_number(raw))
+                except BadUserInput:
+                    continue
+        return frozenset(numbers)
+
+    @property
+    def actor(self) -> str:
+        return f"{self.role.value}:{self.name}#{self.id}"
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+
+
+def validate_scope(role: Role, scope: str) -> str:
+    scope = scope.strip()
+    if not scope:
+        raise BadUserInput("scope", "scope must not be empty")
+    if role is Role.ADMIN and scope != "*":
+        raise BadUserInput("scope", "the admin scope is '*'")
+    if role is Role.COURT_OFFICER:
+        from hub.validation import parse_case_number
+
+        # a court code is a case number's court part; reuse that grammar
+        parse_case_number(f"（2000）{scope}执1号", field="scope")
+    if role is Role.OBSERVER:
+        from hub.validation import normalize_case_number
+
+        scope = ",".join(normalize_case_number(p.strip(), field="scope") for p in scope.split(","))
+    return scope
+
+
+async def create_principal(
+    db: Database,
+    *,
+    role: Role,
+    scope: str,
+    name: str | None = None,
+    expires_in: timedelta | None = None,
+) -> tuple[Principal, str]:
+    """Store a new principal; returns it and its token (the only time it is visible)."""
+    scope = validate_scope(role, scope)
+    token = new_token()
+    row = PrincipalRow(
+        name=name or f"{role.value}@{scope}",
+        role=role.value,
+        scope=scope,
+        token_hash=hash_token(token),
+        expires_at=utcnow() + expires_in if expires_in else None,
+    )
+    async with db.transaction() as session:
+        session.add(row)
+        await session.flush()
+    return Principal(row.id, row.name, role, row.scope), token
+
+
+async def authenticate(db: Database, token: str | None) -> Principal | None:
+    """The principal a bearer token belongs to, or ``None`` (unknown, expired, revoked)."""
+    if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    digest = hash_token(token)
+    async with db.session() as session:
+        row = await session.scalar(select(PrincipalRow).where(PrincipalRow.token_hash == digest))
+        if row is None or not hmac.compare_digest(row.token_hash, digest):
+            return None
+        now = utcnow()
+        if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+            return None
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+            await session.execute(
+                update(PrincipalRow).where(PrincipalRow.id == row.id).values(last_used_at=now)
+            )
+            await session.commit()
+        return Principal(row.id, row.name, Role(row.role), row.scope)
+
+
+async def revoke(db: Database, principal_id: int) -> bool:
+    async with db.transaction() as session:
+        result = await session.execute(
+            update(PrincipalRow)
+            .where(PrincipalRow.id == principal_id, PrincipalRow.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, value = authorization.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def expiry(days: int | None) -> timedelta | None:
+    return timedelta(days=days) if days else None
+
+
+__all__ = ["Principal", "Role", "authenticate", "bearer_token", "create_principal"]

@@ -1,0 +1,298 @@
+"""Case service: filing, reading, listing and closing enforcement cases."""
+
+from __future__ import annotations
+
+import base64
+import calendar
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from hub import policy
+from hub.auth import Principal, Role
+from hub.errors import BadUserInput, Conflict, NotFound
+from hub.models import Case, CaseEvent, Court, Party
+from hub.storage import Database
+from hub.validation import parse_case_number, parse_money, require_text, validate_party_id
+
+
+class CaseStatus(StrEnum):
+    OPEN = "OPEN"
+    SETTLED = "SETTLED"  # 和解
+    CONCLUDED = "CONCLUDED"  # 执行完毕
+    TERMINATED = "TERMINATED"  # 终结本次执行
+
+
+class Livelihood(StrEnum):
+    ALIMONY = "ALIMONY"
+    CHILD_SUPPORT = "CHILD_SUPPORT"
+    PENSION = "PENSION"
+    TRAFFIC_INJURY = "TRAFFIC_INJURY"
+    WAGES = "WAGES"
+
+
+# Settled and concluded cases are over; a case terminated "for this round"
+# (终结本次执行) is resumed when property turns up.
+TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    CaseStatus.OPEN: frozenset({CaseStatus.SETTLED, CaseStatus.CONCLUDED, CaseStatus.TERMINATED}),
+    CaseStatus.TERMINATED: frozenset({CaseStatus.OPEN}),
+    CaseStatus.SETTLED: frozenset(),
+    CaseStatus.CONCLUDED: frozenset(),
+}
+
+ENFORCEMENT_MONTHS = 6  # statutory period for enforcing a judgment
+
+
+@dataclass(frozen=True)
+class PartyData:
+    role: str
+    kind: str
+    name: str
+    id_number: str
+
+
+@dataclass(frozen=True)
+class CaseData:
+    number: str
+    filed_on: date
+    cause: str
+    amount_claimed: str | Decimal
+    parties: Sequence[PartyData]
+    livelihood: str | None = None
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    court: str | None = None
+    status: str | None = None
+    livelihood: str | None = None
+    filed_from: date | None = None
+    filed_to: date | None = None
+    overdue: bool | None = None
+    party_id_number: str | None = None
+
+
+@dataclass
+class CasePage:
+    rows: list[Case]
+    has_next: bool
+    total: int
+    cursors: list[str] = field(default_factory=list)
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year = day.year + month // 12
+    month = month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def deadline_for(filed_on: date) -> date:
+    return add_months(filed_on, ENFORCEMENT_MONTHS)
+
+
+def encode_cursor(case_id: int) -> str:
+    return base64.urlsafe_b64encode(f"case:{case_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "case":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadUserInput("after", "not a cursor from this list") from exc
+
+
+async def known_courts(session: AsyncSession) -> set[str]:
+    return set((await session.scalars(select(Court.code))).all())
+
+
+def _validate_parties(parties: Sequence[PartyData]) -> list[PartyData]:
+    if not parties:
+        raise BadUserInput("parties", "a case needs at least one applicant and one respondent")
+    clean: list[PartyData] = []
+    seen: set[tuple[str, str]] = set()
+    for i, p in enumerate(parties):
+        where = f"parties.{i}"
+        if p.role not in ("APPLICANT", "RESPONDENT"):
+            raise BadUserInput(f"{where}.role", "role is APPLICANT or RESPONDENT")
+        if p.kind not in ("PERSON", "ORGANIZATION"):
+            raise BadUserInput(f"{where}.kind", "kind is PERSON or ORGANIZATION")
+        id_number = validate_party_id(p.kind, p.id_number, field=f"{where}.idNumber")
+        name = require_text(p.name, field=f"{where}.name", max_length=200)
+        if (p.role, id_number) in seen:
+            raise BadUserInput(f"{where}.idNumber", "the same party is listed twice")
+        seen.add((p.role, id_number))
+        clean.append(PartyData(p.role, p.kind, name, id_number))
+    roles = {p.role for p in clean}
+    if roles != {"APPLICANT", "RESPONDENT"}:
+        raise BadUserInput("parties", "a case needs at least one applicant and one respondent")
+    return clean
+
+
+async def file_case(db: Database, principal: Principal, data: CaseData) -> Case:
+    court = policy.require_court_officer(principal)
+    async with db.transaction() as session:
+        number = parse_case_number(data.number, field="number", known_courts=await known_courts(session))
+        if number.court != court:
+            raise BadUserInput("number", f"the case number is not of your court {court}")
+        if data.filed_on > date.today():
+            raise BadUserInput("filedOn", "the filing date is in the future")
+        if data.filed_on.year != number.year:
+            raise BadUserInput("filedOn", "the filing year differs from the case number's year")
+        cause = require_text(data.cause, field="cause", max_length=200)
+        amount = parse_money(data.amount_claimed, field="amountClaimed")
+        if data.livelihood is not None and data.livelihood not in Livelihood.__members__:
+            raise BadUserInput("livelihood", "unknown livelihood kind")
+        parties = _validate_parties(data.parties)
+        if await session.scalar(select(Case.id).where(Case.number == number.text)) is not None:
+            raise Conflict(f"case {number.text} is already filed")
+        case = Case(
+            number=number.text,
+            court_code=number.court,
+            filed_on=data.filed_on,
+            deadline=deadline_for(data.filed_on),
+            cause=cause,
+            livelihood=data.livelihood,
+            status=CaseStatus.OPEN.value,
+            amount_claimed=amount,
+            amount_recovered=Decimal("0.00"),
+            created_by=principal.actor,
+        )
+        case.parties = [
+            Party(role=p.role, kind=p.kind, name=p.name, id_number=p.id_number) for p in parties
+        ]
+        session.add(case)
+        try:
+            await session.flush()
+        except IntegrityError as exc:  # a concurrent filing of the same number
+            raise Conflict(f"case {number.text} is already filed") from exc
+        session.add(CaseEvent(case_id=case.id, kind="FILED", actor=principal.actor, note=cause))
+    return case
+
+
+def _with_parties(stmt: Select[tuple[Case]]) -> Select[tuple[Case]]:
+    return stmt.options(selectinload(Case.parties))
+
+
+async def find_case(session: AsyncSession, number: str, *, field: str = "number") -> Case | None:
+    text = parse_case_number(number, field=field).text
+    return await session.scalar(_with_parties(select(Case).where(Case.number == text)))
+
+
+async def get_case(db: Database, principal: Principal, number: str) -> Case | None:
+    """The case, if it exists; ``Forbidden`` when it is outside the caller's scope."""
+    async with db.session() as session:
+        case = await find_case(session, number)
+    if case is not None:
+        policy.require_read_case(principal, case)
+    return case
+
+
+def _scoped(stmt: Select[tuple[Case]], principal: Principal) -> Select[tuple[Case]]:
+    if principal.role is Role.COURT_OFFICER:
+        return stmt.where(Case.court_code == principal.scope)
+    if principal.role is Role.OBSERVER:
+        return stmt.where(Case.number.in_(sorted(principal.case_numbers)))
+    if principal.role is Role.ADMIN:
+        return stmt
+    return stmt.where(Case.id.is_(None))  # agency officers reach cases through requests
+
+
+def _filtered(stmt: Select[tuple[Case]], f: CaseFilter) -> Select[tuple[Case]]:
+    if f.court:
+        stmt = stmt.where(Case.court_code == f.court)
+    if f.status:
+        stmt = stmt.where(Case.status == f.status)
+    if f.livelihood:
+        stmt = stmt.where(Case.livelihood == f.livelihood)
+    if f.filed_from:
+        stmt = stmt.where(Case.filed_on >= f.filed_from)
+    if f.filed_to:
+        stmt = stmt.where(Case.filed_on <= f.filed_to)
+    if f.overdue is not None:
+        late = (Case.deadline < date.today()) & (Case.status == CaseStatus.OPEN.value)
+        stmt = stmt.where(late if f.overdue else ~late)
+    if f.party_id_number:
+        stmt = stmt.where(
+            Case.id.in_(select(Party.case_id).where(Party.id_number == f.party_id_number))
+        )
+    return stmt
+
+
+async def list_cases(
+    db: Database, principal: Principal, f: CaseFilter, first: int, after: str | None
+) -> CasePage:
+    if first < 0 or first > 500:
+        raise BadUserInput("first", "first must be between 0 and 500")
+    base = _filtered(_scoped(select(Case), principal), f)
+    stmt = base.order_by(Case.id.desc()).limit(first + 1)
+    if after:
+        stmt = stmt.where(Case.id < decode_cursor(after))
+    async with db.session() as session:
+        rows = list((await session.scalars(_with_parties(stmt))).all())
+        total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    has_next = len(rows) > first
+    rows = rows[:first]
+    return CasePage(rows, has_next, total, [encode_cursor(r.id) for r in rows])
+
+
+async def update_status(
+    db: Database, principal: Principal, number: str, status: str, note: str | None
+) -> Case:
+    async with db.transaction() as session:
+        case = await find_case(session, number)
+        if case is None:
+            raise NotFound("no such case")
+        policy.require_manage_case(principal, case)
+        current, wanted = CaseStatus(case.status), CaseStatus(status)
+        if wanted not in TRANSITIONS[current]:
+            raise Conflict(f"a {current.value} case cannot become {wanted.value}")
+        if note is not None:
+            note = require_text(note, field="note", max_length=2000)
+        case.status = wanted.value
+        session.add(
+            CaseEvent(
+                case_id=case.id,
+                kind="STATUS_CHANGED",
+                actor=principal.actor,
+                note=f"{current.value} → {wanted.value}" + (f": {note}" if note else ""),
+            )
+        )
+    return case
+
+
+async def case_events(db: Database, case_ids: Sequence[int]) -> dict[int, list[CaseEvent]]:
+    async with db.session() as session:
+        rows = await session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id.in_(case_ids)).order_by(CaseEvent.id)
+        )
+        out: dict[int, list[CaseEvent]] = {cid: [] for cid in case_ids}
+        for row in rows:
+            out[row.case_id].append(row)
+        return out
+
+
+async def courts(db: Database) -> list[Court]:
+    async with db.session() as session:
+        return list((await session.scalars(select(Court).order_by(Court.code))).all())
+
+
+async def add_court(db: Database, code: str, name: str, level: str, division: str | None) -> Court:
+    parse_case_number(f"（2000）{code}执1号", field="code")
+    name = require_text(name, field="name", max_length=100)
+    async with db.transaction() as session:
+        if await session.get(Court, code) is not None:
+            raise Conflict(f"court {code} exists")
+        court = Court(code=code, name=name, level=level, division=division, parent=None)
+        session.add(court)
+    return court

@@ -1,0 +1,105 @@
+"""``/graphql`` over HTTP: bearer authentication, body limit, then strawberry.
+
+No or bad token is HTTP 401 before any GraphQL runs. The GraphiQL page itself
+(a GET without a query) carries no data and is served without a token, so a
+person can open it and paste their token into its headers pane.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.types import Message, Receive, Scope, Send
+from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema import BaseSchema
+from strawberry.types import ExecutionResult
+
+from hub.auth import Principal, authenticate, bearer_token
+from hub.state import HubState
+from schema.context import Context
+from schema.errors import format_errors
+
+
+def unauthenticated() -> Response:
+    return JSONResponse(
+        {"errors": [{"message": "a valid bearer token is required", "extensions": {"code": "UNAUTHENTICATED"}}]},
+        status_code=401,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+class HubGraphQL(GraphQL[Context, None]):
+    def __init__(self, schema: BaseSchema, hub: HubState) -> None:
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        self.hub = hub
+
+    async def get_context(self, request: Any, response: Any) -> Context:
+        principal: Principal = request.scope["hub.principal"]
+        return Context(request=request, response=response, hub=self.hub, principal=principal)
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        data: GraphQLHTTPResponse = {"data": result.data}
+        if result.errors:
+            data["errors"] = format_errors(result.errors)  # type: ignore[typeddict-item]
+        if result.extensions:
+            data["extensions"] = result.extensions
+        return data
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class GraphQLEndpoint:
+    """ASGI app for ``/graphql``."""
+
+    def __init__(self, schema: BaseSchema, hub: HubState) -> None:
+        self.hub = hub
+        self.view = HubGraphQL(schema, hub)
+
+    @staticmethod
+    def _is_ide_request(request: Request) -> bool:
+        return (
+            request.method == "GET"
+            and "query" not in request.query_params
+            and "text/html" in request.headers.get("accept", "")
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        if self._is_ide_request(request):
+            await self.view(scope, receive, send)
+            return
+        principal = await authenticate(self.hub.db, bearer_token(request.headers.get("authorization")))
+        if principal is None:
+            await unauthenticated()(scope, receive, send)
+            return
+        limit = self.hub.settings.max_body_bytes
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            await self._too_large(scope, receive, send)
+            return
+        scope["hub.principal"] = principal
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge
+            return message
+
+        try:
+            await self.view(scope, limited_receive, send)
+        except BodyTooLarge:
+            await self._too_large(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = {"errors": [{"message": "request body too large", "extensions": {"code": "BAD_USER_INPUT", "field": "body"}}]}
+        await Response(json.dumps(body), status_code=413, media_type="application/json")(scope, receive, send)

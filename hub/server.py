@@ -1,0 +1,71 @@
+"""Running the hub: uvicorn for ``hub serve``, the dispatcher loop for ``hub worker``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Awaitable, Callable
+
+import structlog
+import uvicorn
+
+from hub.app import Service, build_state, create_app
+from hub.logs import configure_logging
+from hub.settings import Settings
+from hub.state import HubState
+
+log = structlog.get_logger("hub.server")
+
+
+def dispatcher_service() -> Service:
+    async def start(hub: HubState) -> Callable[[], Awaitable[None]]:
+        from hub.dispatcher import Dispatcher
+
+        dispatcher = Dispatcher(hub)
+        await dispatcher.start()
+        return dispatcher.stop
+
+    return start
+
+
+def make_server(settings: Settings, *, dispatcher: bool = True, state: HubState | None = None) -> uvicorn.Server:
+    services = [dispatcher_service()] if dispatcher else []
+    app = create_app(settings, state=state, services=services)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+    return uvicorn.Server(config)
+
+
+async def serve_forever(settings: Settings, *, dispatcher: bool = True) -> None:
+    configure_logging(settings)
+    server = make_server(settings, dispatcher=dispatcher)
+    log.info("hub serving", url=settings.callback_base, graphql=f"{settings.callback_base}/graphql")
+    await server.serve()
+
+
+async def run_worker(settings: Settings) -> None:
+    """The dispatcher alone, until SIGINT/SIGTERM."""
+    from hub.dispatcher import Dispatcher
+
+    configure_logging(settings)
+    hub = build_state(settings)
+    dispatcher = Dispatcher(hub)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await dispatcher.start()
+    log.info("worker running", worker=dispatcher.worker_id)
+    try:
+        await stop.wait()
+    finally:
+        await dispatcher.stop()
+        await hub.aclose()

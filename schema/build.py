@@ -1,0 +1,42 @@
+"""Root types and the schema factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from schema.cases import CaseMutation, CaseQuery
+from schema.principal import PrincipalQuery
+
+
+@strawberry.type
+class Query(CaseQuery, PrincipalQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(CaseMutation):
+    pass
+
+
+class HubSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        # logged once, where they are classified (schema.errors); expected errors are not noise
+        return None
+
+
+def build_schema(
+    *,
+    production: bool = False,
+    extensions: list[type[SchemaExtension] | SchemaExtension] | None = None,
+) -> strawberry.Schema:
+    config = StrawberryConfig(disable_field_suggestions=production)
+    exts: list[Any] = list(extensions or [])
+    return HubSchema(query=Query, mutation=Mutation, config=config, extensions=exts)

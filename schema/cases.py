@@ -1,0 +1,351 @@
+"""Cases, parties, clues and case events in the graph."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from decimal import Decimal
+
+import strawberry
+from strawberry.scalars import JSON
+
+from hub import cases as service
+from hub import clues as clue_service
+from hub import policy
+from hub.models import Case as CaseRow
+from hub.models import CaseEvent as CaseEventRow
+from hub.models import Party as PartyRow
+from hub.models import PropertyClue as ClueRow
+from hub.validation import mask_id_number
+from schema.context import Info
+from schema.display import local
+
+CaseStatus = strawberry.enum(service.CaseStatus, name="CaseStatus")
+LivelihoodKind = strawberry.enum(service.Livelihood, name="LivelihoodKind")
+
+
+@strawberry.enum
+class PartyRole(Enum):
+    APPLICANT = "APPLICANT"
+    RESPONDENT = "RESPONDENT"
+
+
+@strawberry.enum
+class PartyKind(Enum):
+    PERSON = "PERSON"
+    ORGANIZATION = "ORGANIZATION"
+
+
+ClueKind = strawberry.enum(clue_service.ClueKind, name="ClueKind")
+
+
+@strawberry.type
+class CaseEvent:
+    at: dt.datetime
+    kind: str
+    actor: str | None
+    note: str | None
+
+    @classmethod
+    def from_row(cls, row: CaseEventRow) -> CaseEvent:
+        at = local(row.at)
+        assert at is not None
+        return cls(at=at, kind=row.kind, actor=row.actor, note=row.note)
+
+
+@strawberry.type
+class Party:
+    row: strawberry.Private[PartyRow]
+    case_row: strawberry.Private[CaseRow]
+    full_id: strawberry.Private[bool]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def role(self) -> PartyRole:
+        return PartyRole(self.row.role)
+
+    @strawberry.field
+    def kind(self) -> PartyKind:
+        return PartyKind(self.row.kind)
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.row.name
+
+    @strawberry.field(description="Masked (350602********0015) unless the caller is the case's own court.")
+    def id_number(self) -> str:
+        return self.row.id_number if self.full_id else mask_id_number(self.row.id_number)
+
+    @classmethod
+    def from_row(cls, row: PartyRow, case: CaseRow, info: Info) -> Party:
+        return cls(row=row, case_row=case, full_id=policy.sees_full_id_numbers(info.context.principal, case))
+
+
+@strawberry.type
+class ProposedRequest:
+    agency_id: str
+    agency_name: str
+    action: str
+    details: JSON
+
+
+@strawberry.type
+class PropertyClue:
+    row: strawberry.Private[ClueRow]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def kind(self) -> ClueKind:
+        return clue_service.ClueKind(self.row.kind)
+
+    @strawberry.field
+    def description(self) -> str:
+        return self.row.description
+
+    @strawberry.field
+    def region(self) -> str | None:
+        return self.row.region
+
+    @strawberry.field
+    def details(self) -> JSON:
+        return self.row.details
+
+    @strawberry.field
+    def status(self) -> str:
+        return self.row.status
+
+    @strawberry.field
+    def submitted_at(self) -> dt.datetime:
+        at = local(self.row.submitted_at)
+        assert at is not None
+        return at
+
+    @strawberry.field(description="Assistance requests this clue suggests, to confirm with confirmPropertyClue.")
+    def proposals(self) -> list[ProposedRequest]:
+        return [
+            ProposedRequest(
+                agency_id=p["agency_id"],
+                agency_name=p.get("agency_name", p["agency_id"]),
+                action=p["action"],
+                details=p.get("details", {}),
+            )
+            for p in self.row.proposals
+        ]
+
+
+@strawberry.type
+class Case:
+    row: strawberry.Private[CaseRow]
+
+    @strawberry.field
+    def number(self) -> str:
+        return self.row.number
+
+    @strawberry.field(description="The court's code, e.g. 闽0602.")
+    def court(self) -> str:
+        return self.row.court_code
+
+    @strawberry.field
+    def filed_on(self) -> dt.date:
+        return self.row.filed_on
+
+    @strawberry.field(description="Six months after filing: the statutory enforcement period.")
+    def deadline(self) -> dt.date:
+        return self.row.deadline
+
+    @strawberry.field
+    def overdue(self) -> bool:
+        return self.row.status == "OPEN" and self.row.deadline < dt.date.today()
+
+    @strawberry.field
+    def cause(self) -> str:
+        return self.row.cause
+
+    @strawberry.field
+    def livelihood(self) -> LivelihoodKind | None:
+        return service.Livelihood(self.row.livelihood) if self.row.livelihood else None
+
+    @strawberry.field
+    def status(self) -> CaseStatus:
+        return service.CaseStatus(self.row.status)
+
+    @strawberry.field
+    def amount_claimed(self) -> Decimal:
+        return self.row.amount_claimed
+
+    @strawberry.field
+    def amount_recovered(self) -> Decimal:
+        return self.row.amount_recovered
+
+    @strawberry.field
+    def parties(self, info: Info) -> list[Party]:
+        return [Party.from_row(p, self.row, info) for p in self.row.parties]
+
+    @strawberry.field
+    async def clues(self, info: Info) -> list[PropertyClue]:
+        ctx = info.context
+        loader = ctx.loader("case_clues", lambda ids: clue_service.clues_for_cases(ctx.hub.db, ids))
+        return [PropertyClue(row=r) for r in await loader.load(self.row.id)]
+
+    @strawberry.field
+    async def events(self, info: Info) -> list[CaseEvent]:
+        ctx = info.context
+
+        async def load(ids: list[int]) -> list[list[CaseEventRow]]:
+            by_case = await service.case_events(ctx.hub.db, ids)
+            return [by_case[i] for i in ids]
+
+        return [CaseEvent.from_row(r) for r in await ctx.loader("case_events", load).load(self.row.id)]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class CaseEdge:
+    cursor: str
+    node: Case
+
+
+@strawberry.type
+class CaseConnection:
+    edges: list[CaseEdge]
+    page_info: PageInfo
+    total_count: int
+
+    @strawberry.field
+    def nodes(self) -> list[Case]:
+        return [e.node for e in self.edges]
+
+
+@strawberry.input
+class CaseFilter:
+    court: str | None = None
+    status: CaseStatus | None = None
+    livelihood: LivelihoodKind | None = None
+    filed_from: dt.date | None = None
+    filed_to: dt.date | None = None
+    overdue: bool | None = None
+    party_id_number: str | None = None
+
+
+@strawberry.input
+class PartyInput:
+    role: PartyRole
+    kind: PartyKind
+    name: str
+    id_number: str
+
+
+@strawberry.input
+class FileCaseInput:
+    number: str = strawberry.field(description="（2023）闽0602执1234号; ( ) or （ ） accepted")
+    filed_on: dt.date
+    cause: str
+    amount_claimed: Decimal = strawberry.field(description='Yuan, as a string: "150000.00"')
+    parties: list[PartyInput]
+    livelihood: LivelihoodKind | None = None
+
+
+@strawberry.input
+class PropertyClueInput:
+    case_number: str
+    subject_id_number: str
+    kind: ClueKind
+    description: str
+    region: str | None = strawberry.field(
+        default=None, description="Administrative division code where the property is, e.g. 350600"
+    )
+    details: JSON | None = None
+
+
+@strawberry.type
+class CaseQuery:
+    @strawberry.field
+    async def case(self, info: Info, number: str) -> Case | None:
+        row = await service.get_case(info.context.hub.db, info.context.principal, number)
+        return Case(row=row) if row else None
+
+    @strawberry.field
+    async def cases(
+        self,
+        info: Info,
+        filter: CaseFilter | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> CaseConnection:
+        f = filter or CaseFilter()
+        page = await service.list_cases(
+            info.context.hub.db,
+            info.context.principal,
+            service.CaseFilter(
+                court=f.court,
+                status=f.status.value if f.status else None,
+                livelihood=f.livelihood.value if f.livelihood else None,
+                filed_from=f.filed_from,
+                filed_to=f.filed_to,
+                overdue=f.overdue,
+                party_id_number=f.party_id_number,
+            ),
+            first,
+            after,
+        )
+        edges = [CaseEdge(cursor=c, node=Case(row=r)) for r, c in zip(page.rows, page.cursors, strict=True)]
+        return CaseConnection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None),
+            total_count=page.total,
+        )
+
+
+@strawberry.type
+class CaseMutation:
+    @strawberry.mutation
+    async def file_case(self, info: Info, input: FileCaseInput) -> Case:
+        data = service.CaseData(
+            number=input.number,
+            filed_on=input.filed_on,
+            cause=input.cause,
+            amount_claimed=input.amount_claimed,
+            livelihood=input.livelihood.value if input.livelihood else None,
+            parties=[
+                service.PartyData(p.role.value, p.kind.value, p.name, p.id_number) for p in input.parties
+            ],
+        )
+        return Case(row=await service.file_case(info.context.hub.db, info.context.principal, data))
+
+    @strawberry.mutation
+    async def update_case_status(
+        self, info: Info, number: str, status: CaseStatus, note: str | None = None
+    ) -> Case:
+        return Case(
+            row=await service.update_status(
+                info.context.hub.db, info.context.principal, number, status.value, note
+            )
+        )
+
+    @strawberry.mutation
+    async def submit_property_clue(self, info: Info, input: PropertyClueInput) -> PropertyClue:
+        ctx = info.context
+        row = await clue_service.submit_clue(
+            ctx.hub,
+            ctx.principal,
+            clue_service.ClueData(
+                case_number=input.case_number,
+                subject_id_number=input.subject_id_number,
+                kind=input.kind.value,
+                description=input.description,
+                region=input.region,
+                details=input.details if isinstance(input.details, dict) else {},
+            ),
+        )
+        return PropertyClue(row=row)

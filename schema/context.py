@@ -1,0 +1,42 @@
+"""The typed per-request context every resolver receives."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import strawberry
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.dataloader import DataLoader
+
+from hub.auth import Principal
+
+if TYPE_CHECKING:
+    from hub.state import HubState
+
+
+@dataclass
+class Context:
+    request: Request
+    response: Response
+    hub: HubState
+    principal: Principal
+    loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
+    scratch: dict[str, Any] = field(default_factory=dict)  # per-request memo (e.g. case rows)
+
+    def loader(
+        self, name: str, load: Callable[[list[Any]], Awaitable[list[Any]]]
+    ) -> DataLoader[Any, Any]:
+        """One DataLoader per name per request: what the graph asks for is batched."""
+        existing = self.loaders.get(name)
+        if existing is None:
+            existing = self.loaders[name] = DataLoader(load_fn=load)
+        return existing
+
+    def memo(self, key: Hashable, value: Any) -> Any:
+        return self.scratch.setdefault(key, value)
+
+
+Info: TypeAlias = strawberry.Info[Context, None]
