@@ -127,17 +127,17 @@ async def authenticate(db: Database, token: str | None) -> Principal | None:
     digest = hash_token(token)
     async with db.session() as session:
         row = await session.scalar(select(PrincipalRow).where(PrincipalRow.token_hash == digest))
-        if row is None or not hmac.compare_digest(row.token_hash, digest):
-            return None
-        now = utcnow()
-        if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
-            return None
-        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+    if row is None or not hmac.compare_digest(row.token_hash, digest):
+        return None
+    now = utcnow()
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        async with db.transaction() as session:
             await session.execute(
                 update(PrincipalRow).where(PrincipalRow.id == row.id).values(last_used_at=now)
             )
-            await session.commit()
-        return Principal(row.id, row.name, Role(row.role), row.scope)
+    return Principal(row.id, row.name, Role(row.role), row.scope)
 
 
 async def revoke(db: Database, principal_id: int) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from hub import policy
+from hub import audit, policy
 from hub.auth import Principal, Role
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.models import Case, CaseEvent, Court, Party
@@ -177,6 +177,7 @@ async def file_case(db: Database, principal: Principal, data: CaseData) -> Case:
         except IntegrityError as exc:  # a concurrent filing of the same number
             raise Conflict(f"case {number.text} is already filed") from exc
         session.add(CaseEvent(case_id=case.id, kind="FILED", actor=principal.actor, note=cause))
+        await audit.record(session, actor=principal, action="case.filed", purpose=case.number, target=case.number)
     return case
 
 
@@ -267,6 +268,14 @@ async def update_status(
                 actor=principal.actor,
                 note=f"{current.value} → {wanted.value}" + (f": {note}" if note else ""),
             )
+        )
+        await audit.record(
+            session,
+            actor=principal,
+            action="case.status",
+            purpose=case.number,
+            target=case.number,
+            detail={"from": current.value, "to": wanted.value},
         )
     return case
 

@@ -12,7 +12,11 @@ import typer
 
 from hub.settings import Settings, load_settings
 
-app = typer.Typer(help="Linkage hub: one graph between the enforcement bureau and its agencies.", no_args_is_help=True)
+app = typer.Typer(
+    help="Linkage hub: one graph between the enforcement bureau and its agencies.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 token_app = typer.Typer(help="Bearer tokens for principals.", no_args_is_help=True)
 adapters_app = typer.Typer(help="Installed adapter kinds.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)

@@ -41,6 +41,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_manual_begin(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # let SQLAlchemy's "begin" event issue BEGIN
+
+
+def _sqlite_begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 class Database:
     """One engine and session factory per process."""
 
@@ -52,9 +60,20 @@ class Database:
         else:
             kwargs.update(pool_size=10, max_overflow=20, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        self.reader: AsyncEngine = self.engine
         if self.is_sqlite:
+            # SQLite in WAL mode fails a deferred transaction that reads, then writes
+            # after another writer committed (SQLITE_BUSY_SNAPSHOT, no waiting). Write
+            # transactions therefore take the write lock up front (BEGIN IMMEDIATE);
+            # reads use a second engine with plain deferred transactions, which WAL
+            # lets run beside the writer.
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", _sqlite_manual_begin)
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
+            self.reader = create_async_engine(self.url, **kwargs)
+            event.listen(self.reader.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -66,7 +85,8 @@ class Database:
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session:
+        """A session for reading (it may write too, but on SQLite prefer ``transaction``)."""
+        async with self.read_sessions() as session:
             yield session
 
     @asynccontextmanager
@@ -85,6 +105,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.reader is not self.engine:
+            await self.reader.dispose()
 
 
 def _alembic_config(url: str) -> Any:

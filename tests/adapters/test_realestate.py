@@ -353,7 +353,7 @@ async def test_seal_round_trip_through_the_registry(
 ) -> None:
     adapter = registries["350600"]
     agency = app.state.agency
-    agency.set_faults({"complete_after_ms": 0})
+    agency.set_faults({"complete_after_ms": 0, "callbacks": False})  # no hub to call back
     receipt = await adapter.dispatch(seal_order("seal-1"))
     again = await adapter.dispatch(seal_order("seal-1"))
     assert again.agency_ref == receipt.agency_ref

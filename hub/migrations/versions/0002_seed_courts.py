@@ -1,4 +1,4 @@
-"""seed the reference list of courts (Fujian)
+"""seed the reference list of courts (Fujian) and the audit chain's head
 
 Revision ID: 0002
 Revises: 0001
@@ -24,8 +24,15 @@ courts = sa.table(
 )
 
 
+audit_head = sa.table(
+    "audit_head", sa.column("id", sa.Integer), sa.column("seq", sa.Integer), sa.column("last_hash", sa.String)
+)
+
+
 def upgrade() -> None:
     from hub.courts import FUJIAN_COURTS
+
+    op.bulk_insert(audit_head, [{"id": 1, "seq": 0, "last_hash": "0" * 64}])
 
     op.bulk_insert(
         courts,
@@ -38,5 +45,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     from hub.courts import FUJIAN_COURTS
+
+    op.execute(audit_head.delete())
 
     op.execute(courts.delete().where(courts.c.code.in_([c.code for c in FUJIAN_COURTS])))
