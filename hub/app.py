@@ -9,12 +9,15 @@ from typing import Any
 import httpx
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from hub.agencies import AgencyDirectory
 from hub.graphql_http import GraphQLEndpoint
+from hub.logs import RequestIdMiddleware
+from hub.metrics import install_connector_metrics, refresh_circuits
 from hub.settings import Settings
 from hub.state import HubState
 from hub.storage import Database
@@ -25,7 +28,9 @@ from schema import build_schema
 Service = Callable[[HubState], Any]
 
 
-def build_state(settings: Settings, *, transports: dict[str, httpx.AsyncBaseTransport] | None = None) -> HubState:
+def build_state(
+    settings: Settings, *, transports: dict[str, httpx.AsyncBaseTransport] | None = None
+) -> HubState:
     return HubState(
         settings=settings,
         db=Database(settings.database_url),
@@ -40,14 +45,22 @@ async def healthz(request: Request) -> Response:
 async def readyz(request: Request) -> Response:
     hub: HubState = request.app.state.hub
     db_ok = await hub.db.ping()
-    agencies = {a.id: {"kind": a.kind, "channel": a.config.channel, "circuit": a.circuit_state} for a in hub.agencies}
+    agencies = {
+        a.id: {"kind": a.kind, "channel": a.config.channel, "circuit": a.circuit_state}
+        for a in hub.agencies
+    }
     return JSONResponse(
-        {"status": "ready" if db_ok else "unavailable", "database": "ok" if db_ok else "unreachable", "agencies": agencies},
+        {
+            "status": "ready" if db_ok else "unavailable",
+            "database": "ok" if db_ok else "unreachable",
+            "agencies": agencies,
+        },
         status_code=200 if db_ok else 503,
     )
 
 
 async def metrics(request: Request) -> Response:
+    refresh_circuits(request.app.state.hub.agencies)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
@@ -57,9 +70,15 @@ def create_app(
     state: HubState | None = None,
     services: list[Service] | None = None,
     transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+    extensions: bool = True,
 ) -> Starlette:
+    """The hub's app; ``extensions=False`` serves the graph without its production
+    extensions (only the benchmark wants that, to weigh them)."""
     hub = state or build_state(settings, transports=transports)
-    schema = build_schema(production=settings.production, extensions=graph_extensions(hub))
+    install_connector_metrics()
+    schema = build_schema(
+        production=settings.production, extensions=graph_extensions(hub) if extensions else []
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -81,19 +100,25 @@ def create_app(
         Route("/graphql", GraphQLEndpoint(schema, hub), methods=["GET", "POST"]),
         *extra_routes(hub),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestIdMiddleware)])
     app.state.hub = hub
     return app
 
 
 def graph_extensions(hub: HubState) -> list[Any]:
     """Production extensions of the graph (limits, metrics ...)."""
-    return []
+    from hub.hardening import graph_limits
+    from hub.metrics import MetricsExtension
+
+    return [*graph_limits(hub.settings), MetricsExtension]
 
 
 def extra_routes(hub: HubState) -> list[BaseRoute]:
     """Callbacks and the console, mounted when their modules are present."""
-    return []
+    from hub.callbacks import callback_routes
+    from hub.console import console_routes
+
+    return [*callback_routes(hub), *console_routes(hub)]
 
 
 __all__ = ["Mount", "build_state", "create_app"]

@@ -7,23 +7,35 @@ every hash after it. ``record`` appends inside the caller's transaction (the
 entry commits or rolls back with the work it describes); it first bumps the
 one-row ``audit_head``, which makes concurrent appenders queue on that row
 (PostgreSQL row lock, SQLite write lock) instead of forking the chain.
+
+Nothing in the application changes or removes an entry: the ORM refuses to
+(``_refuse_changes``), and ``verify_chain`` finds it when someone does so
+behind the application's back. Administrators read the log with ``search``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session
 
+from hub import policy
 from hub.auth import Principal
+from hub.errors import BadUserInput, HubError
 from hub.models import AuditEntry, AuditHead, utcnow
 from hub.storage import Database
+from hub.validation import normalize_case_number
 
 GENESIS = "0" * 64
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def canonical(entry: AuditEntry) -> bytes:
@@ -42,7 +54,9 @@ def canonical(entry: AuditEntry) -> bytes:
         "detail": entry.detail or {},
         "prev_hash": entry.prev_hash,
     }
-    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+    return json.dumps(
+        fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    ).encode()
 
 
 def entry_hash(entry: AuditEntry) -> str:
@@ -79,11 +93,12 @@ async def record(
         id=seq,
         at=utcnow(),
         principal_id=principal_id,
-        actor=actor.actor if isinstance(actor, Principal) else actor,
+        # columns are bounded; a long principal name must not make the work it records fail
+        actor=(actor.actor if isinstance(actor, Principal) else actor)[:100],
         action=action,
         purpose=purpose,
         subject=subject,
-        target=target,
+        target=target[:200] if target else target,
         detail=detail or {},
         prev_hash=prev,
     )
@@ -99,11 +114,16 @@ async def verify_chain(db: Database, *, batch: int = 1000) -> tuple[int, int | N
     expected_id = 1
     count = 0
     async with db.session() as session:
+        if db.is_postgres:  # one snapshot: appends during the walk must not look like gaps
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         last_id = 0
         while True:
             rows = (
                 await session.scalars(
-                    select(AuditEntry).where(AuditEntry.id > last_id).order_by(AuditEntry.id).limit(batch)
+                    select(AuditEntry)
+                    .where(AuditEntry.id > last_id)
+                    .order_by(AuditEntry.id)
+                    .limit(batch)
                 )
             ).all()
             if not rows:
@@ -120,6 +140,142 @@ async def verify_chain(db: Database, *, batch: int = 1000) -> tuple[int, int | N
                 count += 1
                 last_id = row.id
         head = await session.get(AuditHead, 1)
-    if head is not None and count and (head.seq != count or head.last_hash != prev):
-        return count, count + 1 if head.seq > count else count, "chain head does not match the last entry"
+    # the head remembers how long the chain was: removing its tail (or all of it),
+    # or appending behind the application's back, shows here
+    if head is None:
+        return (count, 1, "chain head missing") if count else (0, None, "")
+    if head.seq > count:
+        return count, count + 1, "entry missing"
+    if head.seq < count:
+        return count, head.seq + 1, "entry appended outside the chain"
+    if head.last_hash != prev:
+        return count, count, "chain head does not match the last entry"
     return count, None, ""
+
+
+class AuditTampering(HubError):
+    """Application code tried to change or remove an audit entry."""
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes(session: Session, flush_context: Any, instances: Any) -> None:
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, AuditEntry):
+            raise AuditTampering("audit entries are append-only")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_changes(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and any(
+        m.class_ is AuditEntry for m in state.all_mappers
+    ):
+        raise AuditTampering("audit entries are append-only")
+
+
+# ------------------------------------------------------------------ reading
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an administrator looks for; every given criterion must match.
+
+    ``action`` matches exactly, or as a prefix when it ends with ``.``
+    (``auth.`` finds sign-ins and token uses). ``since`` is inclusive,
+    ``until`` exclusive; a time without an offset is Beijing time.
+    """
+
+    case_number: str | None = None
+    subject: str | None = None
+    principal_id: int | None = None
+    action: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass
+class AuditPage:
+    rows: list[AuditEntry]
+    has_next: bool
+    cursors: list[str]
+
+
+def encode_cursor(entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"audit:{entry_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
+        if kind != "audit":
+            raise ValueError(kind)
+        return int(value)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadUserInput("after", "not a cursor from this list") from exc
+
+
+def _filtered(stmt: Select[AuditEntry], f: AuditFilter) -> Select[AuditEntry]:
+    if f.case_number:
+        stmt = stmt.where(
+            AuditEntry.purpose == normalize_case_number(f.case_number, field="caseNumber")
+        )
+    if f.subject:
+        stmt = stmt.where(AuditEntry.subject == f.subject.strip().upper())
+    if f.principal_id is not None:
+        stmt = stmt.where(AuditEntry.principal_id == f.principal_id)
+    if f.action:
+        action = f.action.strip()
+        if action.endswith("."):
+            stmt = stmt.where(func.substr(AuditEntry.action, 1, len(action)) == action)
+        else:
+            stmt = stmt.where(AuditEntry.action == action)
+    if f.since is not None:
+        stmt = stmt.where(AuditEntry.at >= f.since)
+    if f.until is not None:
+        stmt = stmt.where(AuditEntry.at < f.until)
+    return stmt
+
+
+async def search(
+    db: Database, principal: Principal, f: AuditFilter, first: int = 50, after: str | None = None
+) -> AuditPage:
+    """Entries matching ``f``, newest first; administrators only.
+
+    Looking is itself recorded (``audit.searched``): who searched whose trail
+    is as telling as the trail.
+    """
+    policy.require_admin(principal)
+    if first < 0 or first > 500:
+        raise BadUserInput("first", "first must be between 0 and 500")
+    # people type local times: without an offset a time is Beijing time
+    f = replace(
+        f,
+        since=f.since.replace(tzinfo=SHANGHAI) if f.since and not f.since.tzinfo else f.since,
+        until=f.until.replace(tzinfo=SHANGHAI) if f.until and not f.until.tzinfo else f.until,
+    )
+    case_number = (
+        normalize_case_number(f.case_number, field="caseNumber") if f.case_number else None
+    )
+    subject = f.subject.strip().upper() if f.subject else None
+    if subject is not None and len(subject) > 18:
+        raise BadUserInput("subject", "an ID number or credit code has 18 characters")
+    stmt = _filtered(select(AuditEntry), f).order_by(AuditEntry.id.desc()).limit(first + 1)
+    if after:
+        stmt = stmt.where(AuditEntry.id < decode_cursor(after))
+    async with db.transaction() as session:
+        rows = list((await session.scalars(stmt)).all())
+        await record(
+            session,
+            actor=principal,
+            action="audit.searched",
+            purpose=case_number,
+            subject=subject,
+            detail={
+                "principal_id": f.principal_id,
+                "action": f.action,
+                "from": f.since.isoformat() if f.since else None,
+                "to": f.until.isoformat() if f.until else None,
+            },
+        )
+    has_next = len(rows) > first
+    rows = rows[:first]
+    return AuditPage(rows, has_next, [encode_cursor(r.id) for r in rows])

@@ -3,6 +3,12 @@
 A token is shown once, when created; the database keeps only its SHA-256.
 Tokens carry 256 bits of randomness, so a plain hash (not a slow KDF) is the
 right tool: nobody can brute-force the preimage.
+
+Use of a token is evidence too: a console sign-in is audited as
+``auth.sign_in`` (``sign_in`` / ``record_sign_in``), and bearer use as one
+``auth.token_used`` entry per principal per clock hour, claimed with a
+conditional update of ``last_used_at`` so that concurrent requests and
+processes write it once.
 """
 
 from __future__ import annotations
@@ -11,10 +17,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import BadUserInput
 from hub.models import Principal as PrincipalRow
@@ -23,6 +30,8 @@ from hub.storage import Database
 
 TOKEN_PREFIX = "hub_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # don't write on every request
+TOKEN_USED = "auth.token_used"
+SIGN_IN = "auth.sign_in"
 
 
 class Role(StrEnum):
@@ -132,12 +141,55 @@ async def authenticate(db: Database, token: str | None) -> Principal | None:
     now = utcnow()
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
+    principal = Principal(row.id, row.name, Role(row.role), row.scope)
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        async with db.transaction() as session:
-            await session.execute(
-                update(PrincipalRow).where(PrincipalRow.id == row.id).values(last_used_at=now)
+        await _touch(db, principal, row.last_used_at, now)
+    return principal
+
+
+async def _touch(
+    db: Database, principal: Principal, previous: datetime | None, now: datetime
+) -> None:
+    """Move ``last_used_at``; the first use in a clock hour is also an audit entry."""
+    from hub import audit
+
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    stamp = update(PrincipalRow).where(PrincipalRow.id == principal.id).values(last_used_at=now)
+    async with db.transaction() as session:
+        if previous is not None and previous >= hour:
+            await session.execute(stamp)
+            return
+        # only the request that moves last_used_at across the hour boundary records it
+        claimed = await session.execute(
+            stamp.where(or_(PrincipalRow.last_used_at.is_(None), PrincipalRow.last_used_at < hour))
+        )
+        if getattr(claimed, "rowcount", 0):
+            await audit.record(
+                session,
+                actor=principal,
+                action=TOKEN_USED,
+                detail={"previous_use": previous.isoformat() if previous else None},
             )
-    return Principal(row.id, row.name, Role(row.role), row.scope)
+
+
+async def record_sign_in(session: AsyncSession, principal: Principal, *, via: str) -> None:
+    """Audit a sign-in inside the caller's transaction (``via``: "console", ...)."""
+    from hub import audit
+
+    await audit.record(session, actor=principal, action=SIGN_IN, detail={"via": via})
+
+
+async def sign_in(db: Database, token: str | None, *, via: str = "console") -> Principal | None:
+    """``authenticate`` for an interactive sign-in: a success is audited as ``auth.sign_in``.
+
+    Failures are not chained (anyone can cause them, and the chain serializes
+    writers); the caller logs them.
+    """
+    principal = await authenticate(db, token)
+    if principal is not None:
+        async with db.transaction() as session:
+            await record_sign_in(session, principal, via=via)
+    return principal
 
 
 async def revoke(db: Database, principal_id: int) -> bool:
@@ -148,6 +200,16 @@ async def revoke(db: Database, principal_id: int) -> bool:
             .values(revoked_at=utcnow())
         )
         return bool(getattr(result, "rowcount", 0))
+
+
+async def list_principals(db: Database, principal: Principal) -> list[PrincipalRow]:
+    """Every principal, newest first (administrators only); token hashes stay inside."""
+    from hub import policy
+
+    policy.require_admin(principal)
+    async with db.session() as session:
+        rows = await session.scalars(select(PrincipalRow).order_by(PrincipalRow.id.desc()))
+        return list(rows.all())
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -161,4 +223,13 @@ def expiry(days: int | None) -> timedelta | None:
     return timedelta(days=days) if days else None
 
 
-__all__ = ["Principal", "Role", "authenticate", "bearer_token", "create_principal"]
+__all__ = [
+    "Principal",
+    "Role",
+    "authenticate",
+    "bearer_token",
+    "create_principal",
+    "list_principals",
+    "record_sign_in",
+    "sign_in",
+]

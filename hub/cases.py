@@ -142,7 +142,9 @@ def _validate_parties(parties: Sequence[PartyData]) -> list[PartyData]:
 async def file_case(db: Database, principal: Principal, data: CaseData) -> Case:
     court = policy.require_court_officer(principal)
     async with db.transaction() as session:
-        number = parse_case_number(data.number, field="number", known_courts=await known_courts(session))
+        number = parse_case_number(
+            data.number, field="number", known_courts=await known_courts(session)
+        )
         if number.court != court:
             raise BadUserInput("number", f"the case number is not of your court {court}")
         if data.filed_on > date.today():
@@ -177,11 +179,13 @@ async def file_case(db: Database, principal: Principal, data: CaseData) -> Case:
         except IntegrityError as exc:  # a concurrent filing of the same number
             raise Conflict(f"case {number.text} is already filed") from exc
         session.add(CaseEvent(case_id=case.id, kind="FILED", actor=principal.actor, note=cause))
-        await audit.record(session, actor=principal, action="case.filed", purpose=case.number, target=case.number)
+        await audit.record(
+            session, actor=principal, action="case.filed", purpose=case.number, target=case.number
+        )
     return case
 
 
-def _with_parties(stmt: Select[tuple[Case]]) -> Select[tuple[Case]]:
+def _with_parties(stmt: Select[Case]) -> Select[Case]:
     return stmt.options(selectinload(Case.parties))
 
 
@@ -199,7 +203,7 @@ async def get_case(db: Database, principal: Principal, number: str) -> Case | No
     return case
 
 
-def _scoped(stmt: Select[tuple[Case]], principal: Principal) -> Select[tuple[Case]]:
+def _scoped(stmt: Select[Case], principal: Principal) -> Select[Case]:
     if principal.role is Role.COURT_OFFICER:
         return stmt.where(Case.court_code == principal.scope)
     if principal.role is Role.OBSERVER:
@@ -209,7 +213,7 @@ def _scoped(stmt: Select[tuple[Case]], principal: Principal) -> Select[tuple[Cas
     return stmt.where(Case.id.is_(None))  # agency officers reach cases through requests
 
 
-def _filtered(stmt: Select[tuple[Case]], f: CaseFilter) -> Select[tuple[Case]]:
+def _filtered(stmt: Select[Case], f: CaseFilter) -> Select[Case]:
     if f.court:
         stmt = stmt.where(Case.court_code == f.court)
     if f.status:

@@ -28,7 +28,9 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(schema_app, name="schema")
 app.add_typer(courts_app, name="courts")
 
-DatabaseOpt = Annotated[str | None, typer.Option("--database-url", help="Overrides HUB_DATABASE_URL / hub.toml.")]
+DatabaseOpt = Annotated[
+    str | None, typer.Option("--database-url", help="Overrides HUB_DATABASE_URL / hub.toml.")
+]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="hub.toml (agencies, settings).")]
 
 
@@ -52,13 +54,19 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     config: ConfigOpt = None,
     database_url: DatabaseOpt = None,
-    public_url: Annotated[str | None, typer.Option("--public-url", help="What agencies call back.")] = None,
-    no_dispatcher: Annotated[bool, typer.Option("--no-dispatcher", help="Serve only; leave delivery to `hub worker`.")] = False,
+    public_url: Annotated[
+        str | None, typer.Option("--public-url", help="What agencies call back.")
+    ] = None,
+    no_dispatcher: Annotated[
+        bool, typer.Option("--no-dispatcher", help="Serve only; leave delivery to `hub worker`.")
+    ] = False,
 ) -> None:
     """Serve the hub (GraphQL, console, callbacks, metrics), dispatcher included."""
     from hub.server import serve_forever
 
-    settings = _settings(host=host, port=port, config=config, database_url=database_url, public_url=public_url)
+    settings = _settings(
+        host=host, port=port, config=config, database_url=database_url, public_url=public_url
+    )
     asyncio.run(serve_forever(settings, dispatcher=not no_dispatcher))
 
 
@@ -74,8 +82,12 @@ def worker(config: ConfigOpt = None, database_url: DatabaseOpt = None) -> None:
 @app.command()
 def mocks(
     world: Annotated[Path | None, typer.Option("--world", help="World file (JSON).")] = None,
-    port_base: Annotated[int, typer.Option("--port-base", help="First port; five are used.")] = 9100,
-    write_config: Annotated[Path | None, typer.Option("--write-config", help="Write a hub.toml for these mocks.")] = None,
+    port_base: Annotated[
+        int, typer.Option("--port-base", help="First port; five are used.")
+    ] = 9100,
+    write_config: Annotated[
+        Path | None, typer.Option("--write-config", help="Write a hub.toml for these mocks.")
+    ] = None,
 ) -> None:
     """Run the five mock agencies, each on its own port."""
     from mocks.runner import run
@@ -91,13 +103,19 @@ def demo(
     port: Annotated[int, typer.Option(help="The hub's port.")] = 8000,
     world: Annotated[Path | None, typer.Option("--world", help="World file for the mocks.")] = None,
     database_url: DatabaseOpt = None,
-    mock_port_base: Annotated[int, typer.Option("--mock-port-base", help="First mock port.")] = 9100,
+    mock_port_base: Annotated[
+        int, typer.Option("--mock-port-base", help="First mock port.")
+    ] = 9100,
 ) -> None:
     """Mocks, a seeded database and the hub, all in one; prints URLs and tokens."""
     from hub.demo import run_demo
 
     try:
-        asyncio.run(run_demo(port=port, world=world, database_url=database_url, mock_port_base=mock_port_base))
+        asyncio.run(
+            run_demo(
+                port=port, world=world, database_url=database_url, mock_port_base=mock_port_base
+            )
+        )
     except KeyboardInterrupt:
         pass
 
@@ -105,9 +123,13 @@ def demo(
 @token_app.command("create")
 def token_create(
     role: Annotated[str, typer.Option(help="court_officer, agency_officer, observer or admin.")],
-    scope: Annotated[str, typer.Option(help="Court code, agency id, case numbers, or * for admin.")],
+    scope: Annotated[
+        str, typer.Option(help="Court code, agency id, case numbers, or * for admin.")
+    ],
     name: Annotated[str | None, typer.Option(help="A label for the principal.")] = None,
-    expires_days: Annotated[int | None, typer.Option("--expires-days", help="Expire after N days.")] = None,
+    expires_days: Annotated[
+        int | None, typer.Option("--expires-days", help="Expire after N days.")
+    ] = None,
     database_url: DatabaseOpt = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -126,7 +148,9 @@ def token_create(
     async def create() -> tuple[int, str]:
         db = Database(settings.database_url)
         try:
-            principal, token = await create_principal(db, role=role_value, scope=scope, name=name, expires_in=expiry(expires_days))
+            principal, token = await create_principal(
+                db, role=role_value, scope=scope, name=name, expires_in=expiry(expires_days)
+            )
             return principal.id, token
         finally:
             await db.dispose()
@@ -166,7 +190,9 @@ def token_revoke(
 
 
 @adapters_app.command("list")
-def adapters_list(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+def adapters_list(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
     """The installed adapter kinds with their capabilities and actions."""
     from adapters.sdk.registry import describe_kinds
 
@@ -276,8 +302,12 @@ def courts_list(database_url: DatabaseOpt = None, config: ConfigOpt = None) -> N
 
 @app.command()
 def bench(
-    quick: Annotated[bool, typer.Option("--quick", help="A short run (under two minutes).")] = False,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write the figures as JSON.")] = None,
+    quick: Annotated[
+        bool, typer.Option("--quick", help="A short run (under two minutes).")
+    ] = False,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Write the figures as JSON.")
+    ] = None,
 ) -> None:
     """Run the benchmark scenarios against local mocks and print the figures."""
     from bench.run import main as run_bench

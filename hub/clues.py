@@ -67,7 +67,9 @@ def covers(agency: Agency, region: str | None) -> bool:
     return region.startswith(jurisdiction) or jurisdiction.startswith(region)
 
 
-def propose(agencies: Sequence[Agency], kind: ClueKind, region: str | None, details: dict[str, Any]) -> list[dict[str, Any]]:
+def propose(
+    agencies: Sequence[Agency], kind: ClueKind, region: str | None, details: dict[str, Any]
+) -> list[dict[str, Any]]:
     capability, actions = CLUE_ROUTES[kind]
     proposals: list[dict[str, Any]] = []
     for agency in agencies:
@@ -89,7 +91,11 @@ def propose(agencies: Sequence[Agency], kind: ClueKind, region: str | None, deta
                 )
                 break
     if region and len(proposals) > 1:
-        best = max(len(a.config.jurisdiction or "") for a in agencies if a.id in {p["agency_id"] for p in proposals})
+        best = max(
+            len(a.config.jurisdiction or "")
+            for a in agencies
+            if a.id in {p["agency_id"] for p in proposals}
+        )
         keep = {a.id for a in agencies if len(a.config.jurisdiction or "") == best}
         proposals = [p for p in proposals if p["agency_id"] in keep]
     return proposals
@@ -101,13 +107,17 @@ async def submit_clue(hub: HubState, principal: Principal, data: ClueData) -> Pr
     description = require_text(data.description, field="description", max_length=2000)
     region = data.region.strip() if data.region else None
     if region is not None and (not region.isdigit() or len(region) not in (2, 4, 6)):
-        raise BadUserInput("region", "region is an administrative division code of 2, 4 or 6 digits")
+        raise BadUserInput(
+            "region", "region is an administrative division code of 2, 4 or 6 digits"
+        )
     async with hub.db.transaction() as session:
         case = await find_case(session, data.case_number, field="caseNumber")
         if case is None:
             raise NotFound("no such case")
         policy.require_manage_case(principal, case)
-        party = next((p for p in case.parties if p.id_number == data.subject_id_number.strip().upper()), None)
+        party = next(
+            (p for p in case.parties if p.id_number == data.subject_id_number.strip().upper()), None
+        )
         if party is None:
             raise BadUserInput("subjectIdNumber", "the subject is not a party of this case")
         kind = ClueKind(data.kind)
@@ -124,13 +134,22 @@ async def submit_clue(hub: HubState, principal: Principal, data: ClueData) -> Pr
         )
         session.add(clue)
         await session.flush()
-        session.add(CaseEvent(case_id=case.id, kind="CLUE_SUBMITTED", actor=principal.actor, note=f"{kind.value}: {description}"))
+        session.add(
+            CaseEvent(
+                case_id=case.id,
+                kind="CLUE_SUBMITTED",
+                actor=principal.actor,
+                note=f"{kind.value}: {description}",
+            )
+        )
     return clue
 
 
 async def clues_for_cases(db: Database, case_ids: Sequence[int]) -> list[list[PropertyClue]]:
     async with db.session() as session:
-        rows = await session.scalars(select(PropertyClue).where(PropertyClue.case_id.in_(case_ids)).order_by(PropertyClue.id))
+        rows = await session.scalars(
+            select(PropertyClue).where(PropertyClue.case_id.in_(case_ids)).order_by(PropertyClue.id)
+        )
         by_case: dict[int, list[PropertyClue]] = {i: [] for i in case_ids}
         for row in rows:
             by_case[row.case_id].append(row)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import tomllib
 from datetime import date
 from pathlib import Path
@@ -99,20 +98,28 @@ async def seed(db: Database) -> list[tuple[Principal, str]]:
 
 
 def demo_settings(port: int, database_url: str | None, config_path: Path) -> Settings:
-    return load_settings(port=port, database_url=database_url, config=config_path, log_json=False, log_level="WARNING")
+    return load_settings(
+        port=port,
+        database_url=database_url,
+        config=config_path,
+        log_json=False,
+        log_level="WARNING",
+    )
 
 
-async def run_demo(*, port: int, world: Path | None, database_url: str | None, mock_port_base: int) -> None:
+async def run_demo(
+    *, port: int, world: Path | None, database_url: str | None, mock_port_base: int
+) -> None:
     from hub.logs import configure_logging
     from hub.server import make_server
-    from mocks.runner import MockCluster, render_config
-
     from mocks._common import load_world
+    from mocks.runner import MockCluster, render_config
 
     world_doc = load_world(world)
     config_path = Path("hub.demo.toml")
     public_url = f"http://127.0.0.1:{port}"
-    config_path.write_text(render_config(mock_port_base, world_doc, public_url=public_url), encoding="utf-8")
+    rendered = render_config(mock_port_base, world_doc, public_url=public_url)
+    await asyncio.to_thread(config_path.write_text, rendered, encoding="utf-8")
     settings = demo_settings(port, database_url, config_path)
     configure_logging(settings)
     await migrate_async(settings.database_url)
@@ -121,13 +128,19 @@ async def run_demo(*, port: int, world: Path | None, database_url: str | None, m
         tokens = await seed(db)
     finally:
         await db.dispose()
-    async with MockCluster(world_doc, mock_port_base) as cluster:
+    async with MockCluster(world_doc, port_base=mock_port_base) as cluster:
         server = make_server(settings)
-        _print_banner(settings, cluster.base_urls, tokens, config_path)
-        await server.serve()
+        serving = asyncio.create_task(server.serve())
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.05)
+        if server.started:
+            _print_banner(settings, cluster.base_urls, tokens, config_path)
+        await serving
 
 
-def _print_banner(settings: Settings, mocks: dict[str, str], tokens: list[tuple[Principal, str]], config: Path) -> None:
+def _print_banner(
+    settings: Settings, mocks: dict[str, str], tokens: list[tuple[Principal, str]], config: Path
+) -> None:
     base = settings.callback_base
     agencies = tomllib.loads(config.read_text(encoding="utf-8")).get("agencies", [])
     print("\nlinkage hub demo is running — Ctrl-C stops everything\n")
@@ -143,7 +156,8 @@ def _print_banner(settings: Settings, mocks: dict[str, str], tokens: list[tuple[
         print(f"    {principal.role.value:<15} {principal.scope:<24} {principal.name}")
         print(f"      {token}")
     print("\n  try in GraphiQL:")
-    print('    { case(number: "（2023）闽0602执1234号") { number deadline status parties { name idNumber } } }')
+    print('    { case(number: "（2023）闽0602执1234号") {')
+    print("        number deadline status parties { name idNumber } } }")
     print(flush=True)
 
 
@@ -151,4 +165,4 @@ def main() -> None:  # pragma: no cover - convenience for python -m hub.demo
     asyncio.run(run_demo(port=8000, world=None, database_url=None, mock_port_base=9100))
 
 
-__all__ = ["DEMO_CASES", "json", "run_demo", "seed"]
+__all__ = ["DEMO_CASES", "run_demo", "seed"]

@@ -8,6 +8,7 @@ fault is found and mapped to GraphQL ``extensions.code`` at one boundary
     ├── BadUserInput(field)           BAD_USER_INPUT  (+ extensions.field)
     ├── Unauthenticated               UNAUTHENTICATED
     ├── Forbidden                     FORBIDDEN
+    │   └── RateLimited               FORBIDDEN (+ extensions.retryAfter, seconds)
     ├── NotFound                      NOT_FOUND
     ├── Conflict                      CONFLICT
     └── UpstreamError(agency_id)      UPSTREAM_UNAVAILABLE  (+ extensions.agency)
@@ -55,6 +56,20 @@ class Unauthenticated(HubError):
 
 class Forbidden(HubError):
     code = "FORBIDDEN"
+
+
+class RateLimited(Forbidden):
+    """Too many reads too fast; the caller may try again after ``retry_after`` seconds.
+
+    Still ``FORBIDDEN``: the contract's codes are fixed, and a refused read is a refused read.
+    """
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+    def extensions(self) -> dict[str, object]:
+        return {"code": self.code, "retryAfter": self.retry_after}
 
 
 class NotFound(HubError):

@@ -26,7 +26,14 @@ from schema.errors import format_errors
 
 def unauthenticated() -> Response:
     return JSONResponse(
-        {"errors": [{"message": "a valid bearer token is required", "extensions": {"code": "UNAUTHENTICATED"}}]},
+        {
+            "errors": [
+                {
+                    "message": "a valid bearer token is required",
+                    "extensions": {"code": "UNAUTHENTICATED"},
+                }
+            ]
+        },
         status_code=401,
         headers={"WWW-Authenticate": "Bearer"},
     )
@@ -74,7 +81,9 @@ class GraphQLEndpoint:
         if self._is_ide_request(request):
             await self.view(scope, receive, send)
             return
-        principal = await authenticate(self.hub.db, bearer_token(request.headers.get("authorization")))
+        principal = await authenticate(
+            self.hub.db, bearer_token(request.headers.get("authorization"))
+        )
         if principal is None:
             await unauthenticated()(scope, receive, send)
             return
@@ -101,5 +110,14 @@ class GraphQLEndpoint:
             await self._too_large(scope, receive, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = {"errors": [{"message": "request body too large", "extensions": {"code": "BAD_USER_INPUT", "field": "body"}}]}
-        await Response(json.dumps(body), status_code=413, media_type="application/json")(scope, receive, send)
+        body = {
+            "errors": [
+                {
+                    "message": "request body too large",
+                    "extensions": {"code": "BAD_USER_INPUT", "field": "body"},
+                }
+            ]
+        }
+        await Response(json.dumps(body), status_code=413, media_type="application/json")(
+            scope, receive, send
+        )

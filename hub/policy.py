@@ -7,7 +7,7 @@ through the services, so both obey the same rules.
 from __future__ import annotations
 
 from hub.auth import Principal, Role
-from hub.errors import Forbidden
+from hub.errors import Forbidden, NotFound
 from hub.models import AssistanceRequest, Case
 
 
@@ -56,3 +56,23 @@ def can_read_request(principal: Principal, request: AssistanceRequest, case: Cas
 def require_answer_request(principal: Principal, request: AssistanceRequest) -> None:
     if principal.role is not Role.AGENCY_OFFICER or request.agency_id != principal.scope:
         raise Forbidden("only the addressed agency's officers answer this request")
+
+
+def require_read_request(principal: Principal, request: AssistanceRequest, case: Case) -> None:
+    """A request outside the caller's scope does not exist for them: its id is not a secret
+    worth confirming, and agencies must not learn of each other's orders."""
+    if not can_read_request(principal, request, case):
+        raise NotFound("no such assistance request")
+
+
+def sees_full_request_subject(principal: Principal, request: AssistanceRequest, case: Case) -> bool:
+    """The addressed agency needs the full ID number to act; the case's court has it anyway."""
+    if principal.role is Role.AGENCY_OFFICER:
+        return request.agency_id == principal.scope
+    return sees_full_id_numbers(principal, case)
+
+
+def require_admin(principal: Principal) -> None:
+    """Principals and the audit log are the administrators' alone."""
+    if principal.role is not Role.ADMIN:
+        raise Forbidden("only administrators may do this")

@@ -29,7 +29,9 @@ def dispatcher_service() -> Service:
     return start
 
 
-def make_server(settings: Settings, *, dispatcher: bool = True, state: HubState | None = None) -> uvicorn.Server:
+def make_server(
+    settings: Settings, *, dispatcher: bool = True, state: HubState | None = None
+) -> uvicorn.Server:
     services = [dispatcher_service()] if dispatcher else []
     app = create_app(settings, state=state, services=services)
     config = uvicorn.Config(

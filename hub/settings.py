@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import tomllib
 from functools import cached_property
 from pathlib import Path
@@ -62,37 +63,22 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build settings from hub.toml, then the environment, then ``overrides`` (CLI flags).
+    """Build settings from hub.toml, then ``HUB_*`` variables, then ``overrides`` (CLI flags).
 
     ``None`` overrides are ignored, so a flag left unset does not hide the
     environment.
     """
     flags = {k: v for k, v in overrides.items() if v is not None}
-    env_only = Settings(**{k: v for k, v in flags.items() if k == "config"})
-    config_path = env_only.config
-    file_values: dict[str, Any] = {}
-    if config_path is not None:
+    config_path = flags.get("config") or os.environ.get("HUB_CONFIG")
+    values: dict[str, Any] = {}
+    if config_path:
         raw = _read_toml(Path(config_path))
-        hub_section = raw.get("hub", {})
-        file_values = {k: v for k, v in hub_section.items()}
-        file_values["agencies"] = raw.get("agencies", [])
+        values.update(raw.get("hub", {}))
+        values["agencies"] = raw.get("agencies", [])
         if "due_days" in raw:
-            file_values["due_days"] = raw["due_days"]
-    # Environment beats the file: start from the file, let pydantic-settings read env
-    # variables over it by passing only the keys the environment does not set.
-    env_set = Settings()
-    env_keys = {name for name in Settings.model_fields if _env_has(name)}
-    merged: dict[str, Any] = {}
-    for key, value in file_values.items():
-        if key not in env_keys:
-            merged[key] = value
-    for key in env_keys:
-        merged[key] = getattr(env_set, key)
-    merged.update(flags)
-    return Settings(**merged)
-
-
-def _env_has(name: str) -> bool:
-    import os
-
-    return f"HUB_{name.upper()}" in os.environ
+            values["due_days"] = raw["due_days"]
+    # Init arguments would beat the environment in pydantic-settings, so file values
+    # are passed only for keys the environment leaves unset.
+    values = {k: v for k, v in values.items() if f"HUB_{k.upper()}" not in os.environ}
+    values.update(flags)
+    return Settings(**values)

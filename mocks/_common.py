@@ -41,9 +41,10 @@ What ``build_app`` adds, identical on every mock:
   another style, e.g. XML);
 * the order lifecycle: RECEIVED at once, ACKNOWLEDGED after
   ``complete_after_ms / 3``, COMPLETED or REJECTED after ``complete_after_ms``
-  (then ``execute`` runs, once). Orders advance both in a background task and
-  lazily whenever they are read, so ``complete_after_ms = 0`` completes on the
-  next read without any waiting;
+  (then ``execute`` runs, once). Orders advance in a background task and also
+  whenever the mock is called (before faults and handlers run), so with
+  ``complete_after_ms = 0`` the next call of any kind sees the order done and
+  its effect on the world, without waiting;
 * signed callbacks in the hub's format to the order's ``callback_url`` on each
   status change (``X-Hub-Signature: sha256=<hex HMAC(secret, body)>``), three
   attempts with short backoff, through one ``httpx.AsyncClient`` per mock.
@@ -53,7 +54,9 @@ What ``build_app`` adds, identical on every mock:
   ``httpx.ASGITransport`` runs no lifespan: call ``await app.state.agency.aclose()``
   (or ``aclose_app(app)``) at the end of such a test.
 
-``app.state.agency`` is the ``MockAgency`` behind an app.
+``app.state.agency`` is the ``MockAgency`` behind an app; ``agency.state`` is a
+dict for the kind's own bookkeeping (the HR mock's jobs), emptied by a reset.
+The ``seed`` fault re-seeds the fault dice, for runs that must repeat.
 """
 
 from __future__ import annotations
@@ -65,7 +68,6 @@ import hashlib
 import hmac
 import json
 import random
-import secrets
 import time
 import uuid
 from collections import Counter, deque
@@ -124,7 +126,7 @@ STAT_KEYS: tuple[str, ...] = (
 # Waits between callback attempts; the first attempt is immediate.
 CALLBACK_BACKOFF_S: tuple[float, ...] = (0.0, 0.05, 0.2)
 
-ORDER_STATUSES = ("RECEIVED", "ACKNOWLEDGED", "COMPLETED", "REJECTED")
+ORDER_STATUSES = ("RECEIVED", "ACKNOWLEDGED", "COMPLETED", "REJECTED")  # as stored in Order.status
 
 
 def load_world(path: Path | str | None = None) -> dict[str, Any]:
@@ -328,6 +330,7 @@ class MockAgency:
         self.by_path: Counter[str] = Counter()
         self.orders: dict[str, Order] = {}
         self.orders_by_key: dict[str, str] = {}
+        self._open_orders: dict[str, Order] = {}  # not yet COMPLETED / REJECTED
         self.rng = random.Random()
         self.callback_transport: httpx.AsyncBaseTransport | None = None
         self._client: httpx.AsyncClient | None = None
@@ -363,6 +366,7 @@ class MockAgency:
         self.by_path.clear()
         self.orders.clear()
         self.orders_by_key.clear()
+        self._open_orders.clear()
         self.state.clear()
         self._recent.clear()
         self._seq = 0
@@ -405,6 +409,7 @@ class MockAgency:
         )
         self.orders[order.ref] = order
         self.orders_by_key[idempotency_key] = order.ref
+        self._open_orders[order.ref] = order
         self.stats["assistance_received"] += 1
         self.spawn(self._drive(order))
         return order, True
@@ -428,6 +433,11 @@ class MockAgency:
             self.stats["urges"] += 1
         return order
 
+    def advance_all(self) -> None:
+        """Advance every open order: any call sees the effects of orders already due."""
+        for order in list(self._open_orders.values()):
+            self.advance(order)
+
     def advance(self, order: Order) -> None:
         """Apply the transitions whose time has come; callbacks go out for each."""
         now = time.monotonic()
@@ -442,6 +452,7 @@ class MockAgency:
             order.outcome = decided.outcome
             order.result = decided.result
             fresh.append(self._transition(order, decided.status))
+            self._open_orders.pop(order.ref, None)
         if fresh and order.callback_url and self.faults.get("callbacks", True):
             self.spawn(self._send_callbacks(order, fresh))
 
@@ -528,10 +539,6 @@ class MockAgency:
             self._client = None
 
 
-def new_idempotency_key() -> str:
-    return secrets.token_hex(8)
-
-
 # -- fault injection -------------------------------------------------------------------------
 
 
@@ -550,6 +557,7 @@ class FaultMiddleware:
         faults = agency.faults
         agency.stats["requests"] += 1
         agency.by_path[scope["path"]] += 1
+        agency.advance_all()
         if faults.get("down"):
             await self._error(scope, receive, send, 503, "service down")
             return
@@ -620,6 +628,7 @@ async def _put_world(agency: MockAgency, request: Request) -> Response:
 
 
 async def _get_world(agency: MockAgency, request: Request) -> Response:
+    agency.advance_all()
     return JSONResponse(agency.world)
 
 
@@ -642,8 +651,7 @@ async def _get_stats(agency: MockAgency, request: Request) -> Response:
 
 
 async def _get_orders(agency: MockAgency, request: Request) -> Response:
-    for order in agency.orders.values():
-        agency.advance(order)
+    agency.advance_all()
     return JSONResponse({"orders": [o.as_dict() for o in agency.orders.values()]})
 
 

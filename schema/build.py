@@ -10,17 +10,21 @@ from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from schema.agencies import AgencyQuery
+from schema.assistance import AssistanceMutation, AssistanceQuery
+from schema.audit import AuditQuery
 from schema.cases import CaseMutation, CaseQuery
+from schema.dossier import DossierQuery, PartialErrors
 from schema.principal import PrincipalQuery
 
 
 @strawberry.type
-class Query(CaseQuery, PrincipalQuery):
+class Query(CaseQuery, PrincipalQuery, AuditQuery, AssistanceQuery, DossierQuery, AgencyQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CaseMutation):
+class Mutation(CaseMutation, AssistanceMutation):
     pass
 
 
@@ -38,5 +42,6 @@ def build_schema(
     extensions: list[type[SchemaExtension] | SchemaExtension] | None = None,
 ) -> strawberry.Schema:
     config = StrawberryConfig(disable_field_suggestions=production)
-    exts: list[Any] = list(extensions or [])
+    # PartialErrors is innermost, so outer extensions (metrics) see the errors it adds.
+    exts: list[Any] = [*(extensions or []), PartialErrors]
     return HubSchema(query=Query, mutation=Mutation, config=config, extensions=exts)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 from decimal import Decimal
+from enum import Enum
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 from strawberry.scalars import JSON
@@ -20,8 +21,17 @@ from hub.validation import mask_id_number
 from schema.context import Info
 from schema.display import local
 
-CaseStatus = strawberry.enum(service.CaseStatus, name="CaseStatus")
-LivelihoodKind = strawberry.enum(service.Livelihood, name="LivelihoodKind")
+if TYPE_CHECKING:
+    from schema.assistance import AssistanceRequest, AssistanceStatusCount
+    from schema.dossier import Dossier
+
+# The services' enums are the graph's enums (strawberry.enum registers them in place).
+CaseStatus = service.CaseStatus
+LivelihoodKind = service.Livelihood
+ClueKind = clue_service.ClueKind
+strawberry.enum(CaseStatus, name="CaseStatus")
+strawberry.enum(LivelihoodKind, name="LivelihoodKind")
+strawberry.enum(ClueKind, name="ClueKind")
 
 
 @strawberry.enum
@@ -34,9 +44,6 @@ class PartyRole(Enum):
 class PartyKind(Enum):
     PERSON = "PERSON"
     ORGANIZATION = "ORGANIZATION"
-
-
-ClueKind = strawberry.enum(clue_service.ClueKind, name="ClueKind")
 
 
 @strawberry.type
@@ -75,13 +82,30 @@ class Party:
     def name(self) -> str:
         return self.row.name
 
-    @strawberry.field(description="Masked (350602********0015) unless the caller is the case's own court.")
+    @strawberry.field(
+        description="Masked (350602********0015) unless the caller is the case's own court."
+    )
     def id_number(self) -> str:
         return self.row.id_number if self.full_id else mask_id_number(self.row.id_number)
 
+    @strawberry.field(
+        description="What the agencies know of this party (the case's own court only); "
+        "null with a FORBIDDEN error otherwise."
+    )
+    async def dossier(
+        self, info: Info
+    ) -> Annotated[Dossier, strawberry.lazy("schema.dossier")] | None:
+        from schema.dossier import party_dossier
+
+        return await party_dossier(info, self.row, self.case_row)
+
     @classmethod
     def from_row(cls, row: PartyRow, case: CaseRow, info: Info) -> Party:
-        return cls(row=row, case_row=case, full_id=policy.sees_full_id_numbers(info.context.principal, case))
+        return cls(
+            row=row,
+            case_row=case,
+            full_id=policy.sees_full_id_numbers(info.context.principal, case),
+        )
 
 
 @strawberry.type
@@ -114,7 +138,7 @@ class PropertyClue:
 
     @strawberry.field
     def details(self) -> JSON:
-        return self.row.details
+        return cast(JSON, self.row.details)
 
     @strawberry.field
     def status(self) -> str:
@@ -126,14 +150,16 @@ class PropertyClue:
         assert at is not None
         return at
 
-    @strawberry.field(description="Assistance requests this clue suggests, to confirm with confirmPropertyClue.")
+    @strawberry.field(
+        description="Assistance requests this clue suggests, to confirm with confirmPropertyClue."
+    )
     def proposals(self) -> list[ProposedRequest]:
         return [
             ProposedRequest(
                 agency_id=p["agency_id"],
                 agency_name=p.get("agency_name", p["agency_id"]),
                 action=p["action"],
-                details=p.get("details", {}),
+                details=cast(JSON, p.get("details", {})),
             )
             for p in self.row.proposals
         ]
@@ -201,7 +227,25 @@ class Case:
             by_case = await service.case_events(ctx.hub.db, ids)
             return [by_case[i] for i in ids]
 
-        return [CaseEvent.from_row(r) for r in await ctx.loader("case_events", load).load(self.row.id)]
+        return [
+            CaseEvent.from_row(r) for r in await ctx.loader("case_events", load).load(self.row.id)
+        ]
+
+    @strawberry.field(description="The case's assistance requests, oldest first.")
+    async def assistance_requests(
+        self, info: Info
+    ) -> list[Annotated[AssistanceRequest, strawberry.lazy("schema.assistance")]]:
+        from schema.assistance import requests_of_case
+
+        return await requests_of_case(info, self.row)
+
+    @strawberry.field(description="How many of the case's requests are in each status.")
+    async def requests_by_status(
+        self, info: Info
+    ) -> list[Annotated[AssistanceStatusCount, strawberry.lazy("schema.assistance")]]:
+        from schema.assistance import status_counts_of_case
+
+        return await status_counts_of_case(info, self.row)
 
 
 @strawberry.type
@@ -299,10 +343,15 @@ class CaseQuery:
             first,
             after,
         )
-        edges = [CaseEdge(cursor=c, node=Case(row=r)) for r, c in zip(page.rows, page.cursors, strict=True)]
+        edges = [
+            CaseEdge(cursor=c, node=Case(row=r))
+            for r, c in zip(page.rows, page.cursors, strict=True)
+        ]
         return CaseConnection(
             edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None),
+            page_info=PageInfo(
+                has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
+            ),
             total_count=page.total,
         )
 
@@ -318,7 +367,8 @@ class CaseMutation:
             amount_claimed=input.amount_claimed,
             livelihood=input.livelihood.value if input.livelihood else None,
             parties=[
-                service.PartyData(p.role.value, p.kind.value, p.name, p.id_number) for p in input.parties
+                service.PartyData(p.role.value, p.kind.value, p.name, p.id_number)
+                for p in input.parties
             ],
         )
         return Case(row=await service.file_case(info.context.hub.db, info.context.principal, data))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -35,7 +35,7 @@ class Context:
             existing = self.loaders[name] = DataLoader(load_fn=load)
         return existing
 
-    def memo(self, key: Hashable, value: Any) -> Any:
+    def memo(self, key: str, value: Any) -> Any:
         return self.scratch.setdefault(key, value)
 
 

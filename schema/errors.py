@@ -52,7 +52,7 @@ def format_errors(errors: list[GraphQLError]) -> list[dict[str, Any]]:
     out = []
     for error in errors:
         extensions, message = classify(error)
-        formatted = error.formatted
+        formatted: dict[str, Any] = dict(error.formatted)
         formatted["message"] = message
         formatted["extensions"] = {**(formatted.get("extensions") or {}), **extensions}
         out.append(formatted)

@@ -110,7 +110,7 @@ class CreditAdapter(Adapter):
         return self._receipt(self._json(response))
 
     async def poll(self, agency_ref: str) -> OrderProgress:
-        data = self._json(await self.connector.request("GET", f"/orders/{quote(agency_ref)}"))
+        data = self._json(await self.connector.request("GET", f"/orders/{_segment(agency_ref)}"))
         result = data.get("result")
         return OrderProgress(
             agency_ref=str(data.get("order_id") or agency_ref),
@@ -124,7 +124,7 @@ class CreditAdapter(Adapter):
 
     async def urge(self, agency_ref: str, note: str | None) -> None:
         await self.connector.request(
-            "POST", f"/orders/{quote(agency_ref)}/urge", json={"note": note}
+            "POST", f"/orders/{_segment(agency_ref)}/urge", json={"note": note}
         )
 
     # -- translation --------------------------------------------------------------------------
@@ -178,3 +178,8 @@ def _instant(raw: object) -> datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo is not None else value.replace(tzinfo=SHANGHAI)
+
+
+def _segment(value: str) -> str:
+    """``value`` as one URL path segment (a reference never splits the path)."""
+    return quote(value, safe="")

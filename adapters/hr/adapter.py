@@ -97,7 +97,7 @@ class HrAdapter(Adapter):
         if not job_id:
             raise UpstreamUnavailable(self.agency_id, "job answer lacks a job id")
         location = submitted.headers.get("location", "")
-        path = location if location.startswith("/") else f"/jobs/{quote(str(job_id))}"
+        path = location if location.startswith("/") else f"/jobs/{_segment(str(job_id))}"
         pause = self.poll_first_s
         while True:
             job = self._json(await self.connector.request("GET", path))
@@ -145,7 +145,8 @@ class HrAdapter(Adapter):
         return self._receipt(self._json(response))
 
     async def poll(self, agency_ref: str) -> OrderProgress:
-        data = self._json(await self.connector.request("GET", f"/assistance/{quote(agency_ref)}"))
+        response = await self.connector.request("GET", f"/assistance/{_segment(agency_ref)}")
+        data = self._json(response)
         result = data.get("result")
         return OrderProgress(
             agency_ref=str(data.get("ref") or agency_ref),
@@ -159,7 +160,7 @@ class HrAdapter(Adapter):
 
     async def urge(self, agency_ref: str, note: str | None) -> None:
         await self.connector.request(
-            "POST", f"/assistance/{quote(agency_ref)}/urge", json={"note": note}
+            "POST", f"/assistance/{_segment(agency_ref)}/urge", json={"note": note}
         )
 
     # -- translation --------------------------------------------------------------------------
@@ -241,3 +242,8 @@ def _instant(raw: object) -> datetime | None:
     except ValueError:
         return None
     return value if value.tzinfo is not None else value.replace(tzinfo=SHANGHAI)
+
+
+def _segment(value: str) -> str:
+    """``value`` as one URL path segment (a reference never splits the path)."""
+    return quote(value, safe="")

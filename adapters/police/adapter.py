@@ -120,7 +120,7 @@ class PoliceAdapter(Adapter):
         return self._receipt(self._json(response))
 
     async def poll(self, agency_ref: str) -> OrderProgress:
-        response = await self.connector.request("GET", f"/api/v1/assistance/{quote(agency_ref)}")
+        response = await self.connector.request("GET", f"/api/v1/assistance/{_segment(agency_ref)}")
         data = self._json(response)
         result = data.get("result")
         return OrderProgress(
@@ -135,7 +135,7 @@ class PoliceAdapter(Adapter):
 
     async def urge(self, agency_ref: str, note: str | None) -> None:
         await self.connector.request(
-            "POST", f"/api/v1/assistance/{quote(agency_ref)}/urge", json={"note": note}
+            "POST", f"/api/v1/assistance/{_segment(agency_ref)}/urge", json={"note": note}
         )
 
     # -- translation --------------------------------------------------------------------------
@@ -223,3 +223,8 @@ def _day(raw: object) -> date | None:
         return date.fromisoformat(raw[:10])
     except ValueError:
         return None
+
+
+def _segment(value: str) -> str:
+    """``value`` as one URL path segment (a reference never splits the path)."""
+    return quote(value, safe="")

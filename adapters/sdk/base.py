@@ -89,7 +89,9 @@ class Adapter:
         return self.config.batch_size or self.batch_size
 
     def _missing(self, name: str) -> NotImplementedError:
-        return NotImplementedError(f"{type(self).__name__} ({self.kind!r}) does not implement {name}")
+        return NotImplementedError(
+            f"{type(self).__name__} ({self.kind!r}) does not implement {name}"
+        )
 
     # -- reads: one entry per subject ---------------------------------------------------------
 

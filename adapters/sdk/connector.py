@@ -209,7 +209,7 @@ class CircuitBreaker:
     ) -> None:
         self.policy = policy
         self._on_change = on_change
-        self._clock = clock
+        self.clock = clock  # tests may swap in a fake one to skip the open period
         self._outcomes: deque[bool] = deque(maxlen=max(1, policy.breaker_window))
         self._state: BreakerState = "closed"
         self._opened_at = 0.0
@@ -217,7 +217,7 @@ class CircuitBreaker:
 
     @property
     def state(self) -> BreakerState:
-        if self._state == "open" and self._clock() - self._opened_at >= self.policy.breaker_open_s:
+        if self._state == "open" and self.clock() - self._opened_at >= self.policy.breaker_open_s:
             self._move("half_open")
         return self._state
 
@@ -256,7 +256,7 @@ class CircuitBreaker:
         self._probing = False
 
     def _open(self) -> None:
-        self._opened_at = self._clock()
+        self._opened_at = self.clock()
         self._outcomes.clear()
         self._move("open")
 

@@ -38,18 +38,15 @@ BUILTIN_KINDS: Mapping[str, str] = {
 }
 
 _registered: dict[str, str | type[Adapter]] = {}
-_loaded: dict[str, type[Adapter]] = {}
 
 
 def register(kind: str, target: str | type[Adapter]) -> None:
     """Serve ``kind`` with ``target`` (a class or ``"module:Class"``) in this process."""
     _registered[kind] = target
-    _loaded.pop(kind, None)
 
 
 def unregister(kind: str) -> None:
     _registered.pop(kind, None)
-    _loaded.pop(kind, None)
 
 
 def _entry_points() -> dict[str, EntryPoint]:
@@ -65,10 +62,11 @@ def installed_kinds() -> list[str]:
 
 
 def load_adapter_class(kind: str) -> type[Adapter]:
-    """The adapter class for ``kind``; ``LookupError`` when no one provides it."""
-    cached = _loaded.get(kind)
-    if cached is not None:
-        return cached
+    """The adapter class for ``kind``; ``LookupError`` when no one provides it.
+
+    Nothing is cached here beyond what the import system caches, so a
+    distribution installed (or a path added) at run time is seen at once.
+    """
     target: str | type[Adapter] | None = _registered.get(kind) or BUILTIN_KINDS.get(kind)
     if target is None:
         ep = _entry_points().get(kind)
@@ -84,7 +82,6 @@ def load_adapter_class(kind: str) -> type[Adapter]:
         raise TypeError(f"adapter kind {kind!r} resolves to {cls!r}, not an Adapter subclass")
     if cls.kind != kind:
         raise TypeError(f"adapter kind {kind!r} resolves to {cls.__name__} of kind {cls.kind!r}")
-    _loaded[kind] = cls
     return cls
 
 

@@ -142,7 +142,7 @@ class Harness:
         values: dict[str, Any] = {
             "max_attempts": self.spec.max_attempts,
             "timeout_s": self.spec.timeout_s,
-            "deadline_s": 3.0,
+            "deadline_s": 5.0,
             "wait": wait_none(),
             "breaker_min_calls": 10_000,  # only the breaker test wants it to open
             "breaker_open_s": 0.05,
@@ -280,9 +280,9 @@ class AdapterConformance:
     def test_declarations(self) -> None:
         cls = self.spec.adapter_cls
         assert cls.kind and cls.kind == cls.kind.strip().lower(), "kind: a lower-case name"
-        assert all(isinstance(c, Capability) for c in cls.capabilities)
-        assert all(isinstance(a, Action) for a in cls.actions)
-        assert cls.batch_size >= 1
+        assert all(isinstance(c, Capability) for c in cls.capabilities), "capabilities: Capability"
+        assert all(isinstance(a, Action) for a in cls.actions), "actions: Action members"
+        assert cls.batch_size >= 1, "batch_size: at least 1"
         for capability in cls.capabilities:
             own = getattr(cls, capability.value)
             assert own is not getattr(Adapter, capability.value), (
@@ -352,25 +352,29 @@ class AdapterConformance:
         await kit.faults(down=True)
         with track_calls() as stats, pytest.raises(UpstreamUnavailable) as caught:
             await self._read(adapter)
-        assert not isinstance(caught.value, CircuitOpen)
+        assert not isinstance(caught.value, CircuitOpen), "a fresh breaker must not be open"
         attempts = self.spec.max_attempts
-        assert caught.value.attempts == attempts, "a read is tried max_attempts times"
-        assert stats.attempts == attempts
-        assert (await kit.stats())["requests"] == attempts
-        assert caught.value.agency_id == adapter.agency_id
+        assert caught.value.attempts == attempts, (
+            f"a read is tried max_attempts ({attempts}) times, not {caught.value.attempts}"
+        )
+        assert stats.attempts == attempts, f"{stats.attempts} attempts counted, not {attempts}"
+        received = (await kit.stats())["requests"]
+        assert received == attempts, f"the mock saw {received} requests, not {attempts}"
+        assert caught.value.agency_id == adapter.agency_id, "the error names the agency"
         assert_no_personal_data(caught.value, self.subjects)
 
     async def test_timeouts_end_within_the_deadline(self, kit: Harness) -> None:
         deadline = 0.5
         adapter = kit.build(timeout_s=0.2, deadline_s=deadline)
-        await kit.faults(timeout_rate=1.0, timeout_ms=1000)
+        await kit.faults(timeout_rate=1.0, timeout_ms=2000)
         started = time.monotonic()
-        with pytest.raises(UpstreamTimeout) as caught:
+        with track_calls() as stats, pytest.raises(UpstreamTimeout) as caught:
             await self._read(adapter)
         elapsed = time.monotonic() - started
-        # the mock would have answered after 1 s: finishing sooner proves the deadline held
-        assert elapsed < deadline + 0.4, f"a timed-out read took {elapsed:.2f} s"
-        assert caught.value.attempts >= 1
+        # the mock would have answered after 2 s: finishing sooner proves the deadline held
+        assert elapsed < deadline + 1.0, f"a timed-out read took {elapsed:.2f} s"
+        assert stats.attempts >= 1, "no attempt was counted"
+        assert caught.value.agency_id == adapter.agency_id, "the error names the agency"
         assert_no_personal_data(caught.value, self.subjects)
 
     async def test_a_rejection_is_not_retried(self, kit: Harness) -> None:
@@ -380,9 +384,10 @@ class AdapterConformance:
                 await self.spec.bad_request(adapter)
             else:
                 await adapter.connector.request("GET", "/__conformance__/no-such-resource")
-        assert caught.value.attempts == 1
-        assert stats.attempts == 1
-        assert (await kit.stats())["requests"] == 1
+        assert caught.value.attempts == 1, f"a rejection was tried {caught.value.attempts} times"
+        assert stats.attempts == 1, f"a rejection was sent {stats.attempts} times"
+        received = (await kit.stats())["requests"]
+        assert received == 1, f"the mock saw {received} requests for one rejected call"
         assert_no_personal_data(caught.value, self.subjects)
 
     async def test_retry_after_is_the_wait(self, kit: Harness) -> None:
@@ -396,8 +401,11 @@ class AdapterConformance:
 
     async def test_the_circuit_opens_and_recovers(self, kit: Harness) -> None:
         adapter = kit.build(
-            max_attempts=2, breaker_window=4, breaker_min_calls=4, breaker_open_s=0.05
+            max_attempts=2, breaker_window=4, breaker_min_calls=4, breaker_open_s=60.0
         )
+        breaker = adapter.connector.breaker
+        now = [0.0]
+        breaker.clock = lambda: now[0]  # the open period passes when the test says so
         await kit.faults(down=True)
         opened = False
         for _ in range(10):
@@ -409,17 +417,17 @@ class AdapterConformance:
             except UpstreamUnavailable:
                 continue
         assert opened, "the circuit never opened while the agency was down"
-        assert adapter.connector.breaker.state == "open"
+        assert breaker.state == "open", "CircuitOpen with a closed breaker"
         sent = (await kit.stats())["requests"]
         with pytest.raises(CircuitOpen) as caught:
             await self._read(adapter)
         assert (await kit.stats())["requests"] == sent, "an open circuit must not send"
         assert_no_personal_data(caught.value, self.subjects)
         await kit.faults(down=False)
-        await asyncio.sleep(0.08)
-        assert adapter.connector.breaker.state == "half_open"
+        now[0] += 61.0
+        assert breaker.state == "half_open", f"after the open period the breaker is {breaker.state}"
         await self._read(adapter)
-        assert adapter.connector.breaker.state == "closed"
+        assert breaker.state == "closed", f"a successful probe left the breaker {breaker.state}"
 
     # -- orders -----------------------------------------------------------------------------------
 
@@ -428,22 +436,28 @@ class AdapterConformance:
         adapter = kit.build()
         first = await adapter.dispatch(order)
         second = await adapter.dispatch(order)
-        assert isinstance(first, DispatchReceipt)
-        assert first.agency_ref and second.agency_ref == first.agency_ref
+        assert isinstance(first, DispatchReceipt), "dispatch returns a DispatchReceipt"
+        assert first.agency_ref, "a receipt carries the agency's reference"
         stats = await kit.stats()
-        assert (stats["assistance_received"], stats["assistance_duplicates"]) == (1, 1)
+        counts = (stats["assistance_received"], stats["assistance_duplicates"])
+        assert counts == (1, 1), f"(received, duplicates) = {counts}, not (1, 1)"
+        assert second.agency_ref == first.agency_ref, "a repeated dispatch returns the first ref"
         found = await adapter.lookup(order.idempotency_key)
-        assert found is not None and found.agency_ref == first.agency_ref
-        assert await adapter.lookup(f"kit-unknown-{uuid.uuid4()}") is None
+        assert found is not None, "lookup does not find an order by its key"
+        assert found.agency_ref == first.agency_ref, "lookup finds another order"
+        missing = await adapter.lookup(f"kit-unknown-{uuid.uuid4()}")
+        assert missing is None, f"lookup of an unknown key gave {missing}"
 
     async def test_dispatch_is_retried_with_its_key(self, kit: Harness) -> None:
         order = self._order()
         flaky = kit.build(transport=Alternating(kit.transport))
         receipt = await flaky.dispatch(order)
         stats = await kit.stats()
-        assert (stats["assistance_received"], stats["assistance_duplicates"]) == (1, 0)
+        counts = (stats["assistance_received"], stats["assistance_duplicates"])
+        assert counts == (1, 0), f"(received, duplicates) = {counts}, not (1, 0)"
         found = await kit.build().lookup(order.idempotency_key)
-        assert found is not None and found.agency_ref == receipt.agency_ref
+        assert found is not None, "lookup does not find a retried order by its key"
+        assert found.agency_ref == receipt.agency_ref, "lookup finds another order"
 
     async def test_a_dispatch_failure_names_no_one(self, kit: Harness) -> None:
         order = self._order()
@@ -461,8 +475,8 @@ class AdapterConformance:
         seen: list[OrderProgress] = []
         for _ in range(150):
             progress = await adapter.poll(receipt.agency_ref)
-            assert isinstance(progress, OrderProgress)
-            assert progress.agency_ref == receipt.agency_ref
+            assert isinstance(progress, OrderProgress), "poll returns an OrderProgress"
+            assert progress.agency_ref == receipt.agency_ref, "poll reports another order"
             assert progress.status in STATUS_ORDER, f"unknown status {progress.status!r}"
             seen.append(progress)
             if STATUS_ORDER[progress.status] == 2:
@@ -471,14 +485,16 @@ class AdapterConformance:
         ranks = [STATUS_ORDER[p.status] for p in seen]
         assert ranks == sorted(ranks), f"statuses went backwards: {[p.status for p in seen]}"
         assert ranks[-1] == 2, "the order never completed"
-        assert isinstance(seen[-1].outcome, str) and seen[-1].outcome
+        assert isinstance(seen[-1].outcome, str), "a finished order has an outcome"
+        assert seen[-1].outcome, "a finished order has an outcome"
 
     async def test_urge_reaches_the_agency(self, kit: Harness) -> None:
         order = self._order()
         adapter = kit.build()
         receipt = await adapter.dispatch(order)
         await adapter.urge(receipt.agency_ref, "请尽快办理")
-        assert (await kit.stats())["urges"] == 1
+        urges = (await kit.stats())["urges"]
+        assert urges == 1, f"the mock counted {urges} urges, not 1"
 
     async def test_parse_callback_reads_the_hub_format(self, kit: Harness) -> None:
         adapter = kit.build()
@@ -493,9 +509,10 @@ class AdapterConformance:
             "COMPLETED",
             "found",
         )
-        assert progress.result == {"n": 1}
-        assert progress.event_id == "e-1"
-        assert progress.at is not None and progress.at.utcoffset() is not None
+        assert progress.result == {"n": 1}, f"result read as {progress.result}"
+        assert progress.event_id == "e-1", "event_id is what makes a repeat harmless"
+        assert progress.at is not None, "timestamp not read"
+        assert progress.at.utcoffset() is not None, "timestamp read without its zone"
         with pytest.raises(ValueError):
             adapter.parse_callback(b'{"status": "COMPLETED"}')
 
@@ -521,7 +538,7 @@ def adapter_test_class(
     order_details: Mapping[str, Any] | None = None,
     bad_request: BadRequest | None = None,
     max_attempts: int = 3,
-    timeout_s: float = 0.5,
+    timeout_s: float = 2.0,
     skip: Mapping[str, str] | None = None,
 ) -> type:
     """A pytest class running the conformance suite against ``adapter_cls`` on ``mock``.

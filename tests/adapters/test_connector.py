@@ -117,7 +117,7 @@ async def test_retries_an_attempt_that_outlives_its_timeout() -> None:
             await asyncio.sleep(5)
         return httpx.Response(200)
 
-    async with connector(handler, policy=fast(timeout_s=0.05)) as conn:
+    async with connector(handler, policy=fast(timeout_s=0.2)) as conn:
         response = await conn.request("GET", "/slow")
     assert response.status_code == 200
     assert calls == 2
@@ -158,7 +158,7 @@ async def test_the_last_failure_decides_timeout_or_unavailable() -> None:
             await asyncio.sleep(5)
         return httpx.Response(503)
 
-    async with connector(handler, policy=fast(timeout_s=0.02, max_attempts=2)) as conn:
+    async with connector(handler, policy=fast(timeout_s=0.2, max_attempts=2)) as conn:
         with pytest.raises(UpstreamUnavailable) as caught:
             await conn.request("GET", "/x")
     assert type(caught.value) is UpstreamUnavailable
@@ -295,13 +295,18 @@ async def test_a_search_sent_as_post_may_be_marked_idempotent() -> None:
 
 
 async def test_no_wait_is_begun_that_would_end_after_the_deadline() -> None:
-    handler, seen = script(503)
-    policy = RetryPolicy(max_attempts=10, deadline_s=0.3, wait=wait_fixed(0.2))
+    sleep = Recorder()
+    handler = answers(
+        httpx.Response(503, headers={"Retry-After": "0"}),
+        httpx.Response(503, headers={"Retry-After": "10"}),
+        httpx.Response(200),
+    )
+    policy = RetryPolicy(max_attempts=10, deadline_s=5.0, retry_after_cap_s=30, sleep=sleep)
     async with connector(handler, policy=policy) as conn:
         with pytest.raises(UpstreamUnavailable) as caught:
             await conn.request("GET", "/x")
-    # attempt at ~0 s, wait 0.2 s, attempt at ~0.2 s; a second wait would end past 0.3 s
-    assert len(seen) == 2
+    # a 10 s wait would end past the 5 s deadline: the call ends instead of sleeping
+    assert sleep.waits == [0.0]
     assert caught.value.attempts == 2
 
 
@@ -342,8 +347,15 @@ async def test_max_concurrency_bounds_attempts_in_flight() -> None:
 # -- breaker -------------------------------------------------------------------------------------
 
 
-def breaker_policy(open_s: float = 60.0) -> RetryPolicy:
-    return fast(max_attempts=1, breaker_window=4, breaker_min_calls=4, breaker_open_s=open_s)
+def breaker_policy() -> RetryPolicy:
+    return fast(max_attempts=1, breaker_window=4, breaker_min_calls=4, breaker_open_s=60.0)
+
+
+def fake_clock(conn: Connector) -> list[float]:
+    """Freeze the breaker's clock; the test moves time by adding to the list's item."""
+    now = [0.0]
+    conn.breaker.clock = lambda: now[0]
+    return now
 
 
 async def test_the_breaker_opens_and_fails_fast() -> None:
@@ -374,12 +386,15 @@ async def test_the_breaker_ignores_rejections_and_needs_min_calls() -> None:
 
 async def test_half_open_probe_success_closes() -> None:
     handler, seen = script(503, 503, 503, 503, 200, 200)
-    async with connector(handler, policy=breaker_policy(open_s=0.02)) as conn:
+    async with connector(handler, policy=breaker_policy()) as conn:
+        now = fake_clock(conn)
         for _ in range(4):
             with pytest.raises(UpstreamUnavailable):
                 await conn.request("GET", "/x")
         assert conn.breaker.state == "open"
-        await asyncio.sleep(0.03)
+        now[0] += 59.0
+        assert conn.breaker.state == "open"
+        now[0] += 1.0
         assert conn.breaker.state == "half_open"
         response = await conn.request("GET", "/x")
         assert response.status_code == 200
@@ -390,11 +405,12 @@ async def test_half_open_probe_success_closes() -> None:
 
 async def test_half_open_probe_failure_reopens() -> None:
     handler, seen = script(503)
-    async with connector(handler, policy=breaker_policy(open_s=0.02)) as conn:
+    async with connector(handler, policy=breaker_policy()) as conn:
+        now = fake_clock(conn)
         for _ in range(4):
             with pytest.raises(UpstreamUnavailable):
                 await conn.request("GET", "/x")
-        await asyncio.sleep(0.03)
+        now[0] += 60.0
         with pytest.raises(UpstreamUnavailable):
             await conn.request("GET", "/x")
         assert conn.breaker.state == "open"
@@ -404,7 +420,7 @@ async def test_half_open_probe_failure_reopens() -> None:
 
 
 async def test_half_open_lets_only_one_probe_through() -> None:
-    release = asyncio.Event()
+    release, started = asyncio.Event(), asyncio.Event()
     calls = 0
 
     async def handler(request: httpx.Request) -> httpx.Response:
@@ -412,16 +428,18 @@ async def test_half_open_lets_only_one_probe_through() -> None:
         calls += 1
         if calls <= 4:
             return httpx.Response(503)
+        started.set()
         await release.wait()
         return httpx.Response(200)
 
-    async with connector(handler, policy=breaker_policy(open_s=0.02)) as conn:
+    async with connector(handler, policy=breaker_policy()) as conn:
+        now = fake_clock(conn)
         for _ in range(4):
             with pytest.raises(UpstreamUnavailable):
                 await conn.request("GET", "/x")
-        await asyncio.sleep(0.03)
+        now[0] += 60.0
         probe = asyncio.create_task(conn.request("GET", "/probe"))
-        await asyncio.sleep(0.01)
+        await started.wait()
         with pytest.raises(CircuitOpen):
             await conn.request("GET", "/other")
         release.set()

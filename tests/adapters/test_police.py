@@ -21,6 +21,7 @@ from adapters.sdk.records import (
     Subject,
     SubjectKind,
 )
+from adapters.sdk.testing import adapter_test_class
 from hub.errors import BadUserInput, UpstreamRejected, UpstreamUnavailable
 from mocks import police
 from mocks._common import DEV_SECRETS, MockAgency, aclose_app
@@ -36,6 +37,11 @@ CONFIG = AgencyConfig(
     secret=DEV_SECRETS["police"],
 )
 POLICY = RetryPolicy(max_attempts=3, timeout_s=1.0, deadline_s=3.0).without_waits()
+
+
+TestPoliceAdapterConformance = adapter_test_class(
+    PoliceAdapter, mock=police.create_app, known=DEBTOR
+)
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from adapters.sdk.records import (
     Subject,
     SubjectKind,
 )
+from adapters.sdk.testing import adapter_test_class
 from hub.errors import UpstreamRejected, UpstreamUnavailable
 from mocks import realestate as mock
 from mocks._common import DEV_SECRETS, aclose_app
@@ -35,6 +36,10 @@ NOBODY = Subject("350602197501010010", "张某")
 HOUSE = "闽(2019)漳州市不动产权第0012345号"
 SHOP = "闽(2020)漳州市不动产权第0023456号"
 POLICY = RetryPolicy(max_attempts=3, timeout_s=1.0, deadline_s=5.0).without_waits()
+
+TestRealEstateConformance = adapter_test_class(
+    RealEstateAdapter, mock=mock.create_app, known=DEBTOR, config_extra={"registry": "350600"}
+)
 
 
 def config(registry: str | None = "350600", **extra: Any) -> AgencyConfig:

@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 from adapters.sdk.config import AgencyConfig
 from adapters.sdk.connector import RetryPolicy
 from adapters.sdk.records import Action, AssistanceOrder, Subject, SubjectKind, TaxRecord
+from adapters.sdk.testing import adapter_test_class
 from adapters.tax import TaxAdapter
 from hub.errors import UpstreamRejected, UpstreamUnavailable
 from mocks import tax as mock
@@ -26,6 +27,11 @@ FIRM = Subject("91350206MA2Y00003K", "福建某建设工程有限公司", Subjec
 NOBODY = Subject("350602197501010010", "张某")
 SECRET = DEV_SECRETS["tax"]
 POLICY = RetryPolicy(max_attempts=3, timeout_s=1.0, deadline_s=5.0).without_waits()
+
+# One record a page, so the kit's reads really paginate.
+TestTaxConformance = adapter_test_class(
+    TaxAdapter, mock=mock.create_app, known=DEBTOR, config_extra={"page_size": 1}
+)
 
 
 def config(**extra: Any) -> AgencyConfig:

@@ -27,8 +27,18 @@ def case_input(number: str = "(2026)闽0602执1234号", **over: Any) -> dict[str
         "cause": "典当纠纷",
         "amountClaimed": "150000.00",
         "parties": [
-            {"role": "APPLICANT", "kind": "ORGANIZATION", "name": "漳州市某典当有限责任公司", "idNumber": "91350600MA2Y00001B"},
-            {"role": "RESPONDENT", "kind": "PERSON", "name": "陈某某", "idNumber": "350602198003150015"},
+            {
+                "role": "APPLICANT",
+                "kind": "ORGANIZATION",
+                "name": "漳州市某典当有限责任公司",
+                "idNumber": "91350600MA2Y00001B",
+            },
+            {
+                "role": "RESPONDENT",
+                "kind": "PERSON",
+                "name": "陈某某",
+                "idNumber": "350602198003150015",
+            },
         ],
     }
     data.update(over)
@@ -76,20 +86,41 @@ async def test_duplicate_case_is_conflict_and_writes_nothing(hub: LiveHub) -> No
         (
             {
                 "parties": [
-                    {"role": "APPLICANT", "kind": "PERSON", "name": "张某", "idNumber": "350602197501010010"},
-                    {"role": "RESPONDENT", "kind": "PERSON", "name": "陈某某", "idNumber": "350602198003150016"},
+                    {
+                        "role": "APPLICANT",
+                        "kind": "PERSON",
+                        "name": "张某",
+                        "idNumber": "350602197501010010",
+                    },
+                    {
+                        "role": "RESPONDENT",
+                        "kind": "PERSON",
+                        "name": "陈某某",
+                        "idNumber": "350602198003150016",
+                    },
                 ]
             },
             "parties.1.idNumber",
         ),
         (
-            {"parties": [{"role": "APPLICANT", "kind": "PERSON", "name": "张某", "idNumber": "350602197501010010"}]},
+            {
+                "parties": [
+                    {
+                        "role": "APPLICANT",
+                        "kind": "PERSON",
+                        "name": "张某",
+                        "idNumber": "350602197501010010",
+                    }
+                ]
+            },
             "parties",
         ),
         ({"filedOn": "2025-06-12"}, "filedOn"),
     ],
 )
-async def test_bad_input_is_typed_and_writes_nothing(hub: LiveHub, override: dict[str, Any], field: str) -> None:
+async def test_bad_input_is_typed_and_writes_nothing(
+    hub: LiveHub, override: dict[str, Any], field: str
+) -> None:
     token = await hub.token("court_officer", "闽0602")
     body = await hub.gql(FILE, {"input": case_input(**override)}, token=token)
     assert body["data"] is None
@@ -131,7 +162,9 @@ async def test_other_court_is_refused(hub: LiveHub) -> None:
 async def test_status_changes_and_pagination(hub: LiveHub) -> None:
     token = await hub.token("court_officer", "闽0602")
     for i in range(1, 6):
-        assert "errors" not in await hub.gql(FILE, {"input": case_input(number=f"（2026）闽0602执{i}号")}, token=token)
+        assert "errors" not in await hub.gql(
+            FILE, {"input": case_input(number=f"（2026）闽0602执{i}号")}, token=token
+        )
     changed = await hub.gql(
         'mutation { updateCaseStatus(number: "（2026）闽0602执3号", status: TERMINATED, note: "无可供执行财产") { status events { kind note } } }',
         token=token,
@@ -139,7 +172,8 @@ async def test_status_changes_and_pagination(hub: LiveHub) -> None:
     assert changed["data"]["updateCaseStatus"]["status"] == "TERMINATED"
     assert changed["data"]["updateCaseStatus"]["events"][-1]["kind"] == "STATUS_CHANGED"
     illegal = await hub.gql(
-        'mutation { updateCaseStatus(number: "（2026）闽0602执3号", status: SETTLED) { status } }', token=token
+        'mutation { updateCaseStatus(number: "（2026）闽0602执3号", status: SETTLED) { status } }',
+        token=token,
     )
     assert illegal["errors"][0]["extensions"]["code"] == "CONFLICT"
 
@@ -157,7 +191,9 @@ async def test_status_changes_and_pagination(hub: LiveHub) -> None:
             break
         after = conn["pageInfo"]["endCursor"]
     assert len(seen) == 5 and len(set(seen)) == 5
-    terminated = await hub.gql("{ cases(filter: {status: TERMINATED}) { nodes { number } } }", token=token)
+    terminated = await hub.gql(
+        "{ cases(filter: {status: TERMINATED}) { nodes { number } } }", token=token
+    )
     assert [n["number"] for n in terminated["data"]["cases"]["nodes"]] == ["（2026）闽0602执3号"]
 
 

@@ -25,7 +25,10 @@ courts = sa.table(
 
 
 audit_head = sa.table(
-    "audit_head", sa.column("id", sa.Integer), sa.column("seq", sa.Integer), sa.column("last_hash", sa.String)
+    "audit_head",
+    sa.column("id", sa.Integer),
+    sa.column("seq", sa.Integer),
+    sa.column("last_hash", sa.String),
 )
 
 
@@ -37,7 +40,13 @@ def upgrade() -> None:
     op.bulk_insert(
         courts,
         [
-            {"code": c.code, "name": c.name, "level": c.level, "division": c.division, "parent": c.parent}
+            {
+                "code": c.code,
+                "name": c.name,
+                "level": c.level,
+                "division": c.division,
+                "parent": c.parent,
+            }
             for c in FUJIAN_COURTS
         ],
     )

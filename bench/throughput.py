@@ -1,0 +1,129 @@
+"""Throughput against a bare-strawberry baseline, and the weight of the graph's extensions."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import httpx
+
+from bench.harness import LoadResult, Progress, closed_loop, load_client, median
+
+CASE_QUERY = """query CaseByNumber($number: String!) {
+  case(number: $number) { number court status amountClaimed parties { role name idNumber } }
+}"""
+BASELINE_QUERY = "{ ping }"
+# 500 cases with two parties each: a 1,000-item list (plus the 500 cases around it).
+LIST_QUERY = """query CaseList {
+  cases(first: 500) { totalCount nodes { number status parties { role kind name idNumber } } }
+}"""
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    concurrency: int
+    seconds: float  # measured load per server, split over the rounds
+    warmup_s: float
+    rounds: int
+
+
+def _merge(results: list[LoadResult]) -> LoadResult:
+    return LoadResult(
+        [x for r in results for x in r.latencies_s],
+        sum(r.errors for r in results),
+        sum(r.elapsed_s for r in results),
+    )
+
+
+async def throughput(
+    hub_url: str,
+    baseline_url: str,
+    token: str,
+    case_numbers: list[str],
+    plan: LoadPlan,
+    progress: Progress,
+) -> dict[str, float]:
+    """Case lookups by number on the hub vs ``{ ping }`` on the baseline, same client.
+
+    The two run in alternating rounds so a noisy neighbour hurts both alike.
+    """
+
+    async def hub_call(client: httpx.AsyncClient, i: int) -> bool:
+        number = case_numbers[i % len(case_numbers)]
+        response = await client.post(
+            "/graphql", json={"query": CASE_QUERY, "variables": {"number": number}}
+        )
+        return response.status_code == 200 and b'"errors"' not in response.content
+
+    async def baseline_call(client: httpx.AsyncClient, i: int) -> bool:
+        response = await client.post("/graphql", json={"query": BASELINE_QUERY})
+        return response.status_code == 200 and b'"errors"' not in response.content
+
+    hub_runs: list[LoadResult] = []
+    base_runs: list[LoadResult] = []
+    share = plan.seconds / plan.rounds
+    async with (
+        load_client(hub_url, plan.concurrency, token) as hub,
+        load_client(baseline_url, plan.concurrency) as base,
+    ):
+        for client, call in ((base, baseline_call), (hub, hub_call)):
+            await closed_loop(client, call, concurrency=plan.concurrency, duration_s=plan.warmup_s)
+        for n in range(plan.rounds):
+            progress(f"throughput round {n + 1}/{plan.rounds}: baseline {share:.0f} s")
+            base_runs.append(
+                await closed_loop(base, baseline_call, concurrency=plan.concurrency, duration_s=share)
+            )
+            progress(f"throughput round {n + 1}/{plan.rounds}: hub {share:.0f} s")
+            hub_runs.append(
+                await closed_loop(hub, hub_call, concurrency=plan.concurrency, duration_s=share)
+            )
+    hub_all, base_all = _merge(hub_runs), _merge(base_runs)
+    if hub_all.count == 0 or base_all.count == 0:
+        raise RuntimeError("the throughput scenario got no successful answers")
+    return {
+        "throughput_rps": hub_all.rps,
+        "baseline_rps": base_all.rps,
+        "overhead_ratio": hub_all.rps / base_all.rps,
+        "p50_ms": hub_all.ms(50),
+        "p95_ms": hub_all.ms(95),
+        "p99_ms": hub_all.ms(99),
+        "throughput_errors": float(hub_all.errors),
+        "baseline_p50_ms": base_all.ms(50),
+    }
+
+
+async def extension_overhead(
+    with_url: str, without_url: str, token: str, runs: int, progress: Progress
+) -> dict[str, float]:
+    """Median latency of the 1,000-item list with the production extensions / without.
+
+    One request at a time, alternating between the two servers (same database),
+    so both see the same machine.
+    """
+    timings: dict[str, list[float]] = {"with": [], "without": []}
+    items = 0
+    async with (
+        load_client(with_url, 1, token) as on,
+        load_client(without_url, 1, token) as off,
+    ):
+        for n in range(runs + 2):  # the first two of each are warm-up
+            for label, client in (("with", on), ("without", off)):
+                started = time.perf_counter()
+                response = await client.post("/graphql", json={"query": LIST_QUERY})
+                elapsed = time.perf_counter() - started
+                body = response.json()
+                if response.status_code != 200 or body.get("errors"):
+                    raise RuntimeError(f"list query failed: {str(body)[:300]}")
+                if n >= 2:
+                    timings[label].append(elapsed)
+                nodes = body["data"]["cases"]["nodes"]
+                items = sum(len(c["parties"]) for c in nodes)
+            if n % 10 == 9:
+                progress(f"extension overhead: {n + 1}/{runs + 2} pairs")
+    with_ms, without_ms = median(timings["with"]) * 1000, median(timings["without"]) * 1000
+    return {
+        "extension_overhead_ratio": with_ms / without_ms,
+        "list_items": float(items),
+        "list_with_extensions_ms": with_ms,
+        "list_without_extensions_ms": without_ms,
+    }

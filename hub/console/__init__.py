@@ -1,0 +1,41 @@
+"""The staff web console, server-rendered under ``/console``.
+
+Agency officers answer the assistance requests addressed to them; court
+officers follow their cases, read dossiers and send requests; observers read.
+Pages call the same services as the graph (``hub.cases``, ``hub.clues``,
+``hub.assistance``, ``hub.dossier``), so the same ``hub.policy`` rules apply.
+Authentication is a bearer header or the signed session cookie set by
+``/console/login`` (``hub.console.session``).
+"""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from hub.console import admin_pages, cases_pages, requests_pages, signin
+from hub.console.web import PREFIX, STATIC
+from hub.state import HubState
+
+
+def console_routes(hub: HubState) -> list[BaseRoute]:
+    """The console's routes, mounted at ``/console``."""
+    routes: list[BaseRoute] = [
+        Route("/", signin.home),
+        Route("/login", signin.login, methods=["GET", "POST"]),
+        Route("/logout", signin.logout, methods=["POST"]),
+        Route("/inbox", requests_pages.inbox),
+        Route("/requests/{id}", requests_pages.request_detail),
+        Route("/requests/{id}/{verb}", requests_pages.request_action, methods=["POST"]),
+        Route("/cases", cases_pages.case_list),
+        Route("/cases/{number}", cases_pages.case_detail),
+        Route("/cases/{number}/clues", cases_pages.submit_clue, methods=["POST"]),
+        Route("/cases/{number}/requests/new", requests_pages.new_request),
+        Route("/cases/{number}/requests", requests_pages.create_request, methods=["POST"]),
+        Route("/agencies", admin_pages.agencies),
+        Mount("/static", StaticFiles(directory=STATIC), name="console-static"),
+    ]
+    return [Mount(PREFIX, routes=routes)]
+
+
+__all__ = ["console_routes"]

@@ -1,0 +1,181 @@
+"""zh-CN labels for the console: codes stay in the data, people read these.
+
+A code without a label is shown as it is, so a new status never breaks a page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from hub.errors import BadUserInput, HubError
+
+CASE_STATUS = {
+    "OPEN": "执行中",
+    "SETTLED": "和解",
+    "CONCLUDED": "执行完毕",
+    "TERMINATED": "终结本次执行",
+}
+
+LIVELIHOOD = {
+    "ALIMONY": "赡养费/扶养费",
+    "CHILD_SUPPORT": "抚养费",
+    "PENSION": "养老金/抚恤金",
+    "TRAFFIC_INJURY": "交通事故人身损害赔偿",
+    "WAGES": "劳动报酬",
+}
+
+PARTY_ROLE = {"APPLICANT": "申请执行人", "RESPONDENT": "被执行人"}
+PARTY_KIND = {"PERSON": "自然人", "ORGANIZATION": "单位"}
+
+ACTION = {
+    "QUERY": "查询",
+    "SEAL": "查封",
+    "UNSEAL": "解封",
+    "FREEZE": "冻结",
+    "LOCATE_PERSON": "查找下落",
+    "CONTROL_VEHICLE": "查控车辆",
+    "DETAIN": "协助拘留",
+    "LIST_DISHONEST": "纳入失信名单",
+    "RESTRICT_CONSUMPTION": "限制高消费",
+    "DELIST": "移出失信名单",
+    "TAX_ASSIST": "税务协助",
+    "WAGE_ASSIST": "欠薪协助",
+}
+
+REQUEST_STATUS = {
+    "PENDING": "待发送",
+    "DISPATCHED": "已送达",
+    "ACKNOWLEDGED": "已签收",
+    "COMPLETED": "已办结",
+    "REJECTED": "已退回",
+    "FAILED": "发送失败",
+    "CANCELLED": "已撤回",
+}
+
+EVENT_KIND = {
+    "CREATED": "创建",
+    "FILED": "立案",
+    "DISPATCHED": "已发送",
+    "DELIVERED": "已送达",
+    "ACKNOWLEDGED": "已签收",
+    "ANSWERED": "已答复",
+    "COMPLETED": "已办结",
+    "REJECTED": "已退回",
+    "FAILED": "发送失败",
+    "CANCELLED": "已撤回",
+    "URGED": "催办",
+    "EVALUATED": "评价",
+    "RETRY": "重试",
+    "STATUS_CHANGED": "状态变更",
+    "CLUE_SUBMITTED": "提交线索",
+}
+
+CAPABILITY = {
+    "real_estate": "不动产",
+    "vehicles": "车辆",
+    "whereabouts": "下落",
+    "tax": "纳税",
+    "employment": "社保就业",
+    "wage_arrears": "欠薪",
+    "credit": "信用",
+}
+
+SOURCE_STATE = {
+    "OK": "正常",
+    "ERROR": "出错",
+    "TIMEOUT": "超时",
+    "CIRCUIT_OPEN": "熔断中",
+    "STALE": "缓存数据",
+    "NOT_APPLICABLE": "不适用",
+}
+
+CIRCUIT = {
+    "closed": "正常",
+    "open": "熔断中",
+    "half_open": "试探恢复",
+    "half-open": "试探恢复",
+    "not_applicable": "不适用（窗口办理）",
+}
+
+SEAL_RANK = {"FIRST": "首封", "WAITING": "轮候"}
+
+CLUE_KIND = {
+    "REAL_ESTATE": "不动产",
+    "VEHICLE": "车辆",
+    "EMPLOYER": "工作单位",
+    "BANK": "银行账户",
+    "OTHER": "其他",
+}
+
+ROLE = {
+    "court_officer": "法院执行干警",
+    "agency_officer": "协助单位经办人",
+    "observer": "案件关注人",
+    "admin": "系统管理员",
+}
+
+OUTCOME = {
+    "sealed": "已查封",
+    "unsealed": "已解封",
+    "found": "查有财产",
+    "not_found": "未查到",
+    "done": "已办理",
+    "frozen": "已冻结",
+    "controlled": "已查控",
+    "listed": "已纳入",
+    "delisted": "已移出",
+}
+
+ERROR_CODE = {
+    "BAD_USER_INPUT": "输入有误",
+    "UNAUTHENTICATED": "请先登录",
+    "FORBIDDEN": "无权进行此操作",
+    "NOT_FOUND": "未找到",
+    "CONFLICT": "当前状态下不能这样操作",
+    "UPSTREAM_UNAVAILABLE": "协助单位系统暂时无法连接",
+    "UPSTREAM_TIMEOUT": "协助单位系统响应超时",
+    "INTERNAL": "系统内部错误",
+}
+
+FIELD = {
+    "token": "令牌",
+    "number": "案号",
+    "caseNumber": "案号",
+    "documentNumber": "法律文书号",
+    "subjectIdNumber": "被执行人",
+    "agencyId": "协助单位",
+    "action": "协助事项",
+    "details": "详情",
+    "details.certificate": "不动产权证号",
+    "reason": "理由",
+    "outcome": "办理结果",
+    "result": "办理情况",
+    "result.rank": "查封顺位",
+    "result.expires_on": "查封到期日",
+    "rating": "评分",
+    "comment": "评价意见",
+    "note": "备注",
+    "description": "线索描述",
+    "region": "行政区划代码",
+    "kind": "类别",
+    "idempotencyKey": "提交编号",
+    "id": "请求编号",
+}
+
+
+def label(table: Mapping[str, str], code: object) -> str:
+    """``table[code]``, or the code itself when it has no label."""
+    if code is None:
+        return ""
+    text = str(getattr(code, "value", code))
+    return table.get(text, text)
+
+
+def error_text(error: HubError) -> str:
+    """A sentence for an officer: what kind of failure, in Chinese, then the hub's message."""
+    head = ERROR_CODE.get(error.code, ERROR_CODE["INTERNAL"])
+    if error.code == "INTERNAL":
+        return head  # the message of an unexpected error is not for display
+    if isinstance(error, BadUserInput):
+        head = f"{head}（{FIELD.get(error.field, error.field)}）"
+    return f"{head}：{error.message}"

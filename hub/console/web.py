@@ -1,0 +1,225 @@
+"""The console's plumbing: who is visiting, templates, and the ``page`` wrapper.
+
+Every console endpoint is a ``page``: it authenticates the visit (a bearer
+header or the session cookie), checks the CSRF field of every cookie-borne
+POST, and turns ``NotFound`` / ``Forbidden`` into error pages. A browser
+without a session is sent to the sign-in page; anything else without
+credentials, and any bad bearer token, gets a bare 401.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from hub.auth import Principal, Role, authenticate, bearer_token
+from hub.console import labels
+from hub.console import session as sessions
+from hub.errors import Forbidden, HubError, NotFound
+from hub.state import HubState
+from hub.validation import mask_id_number
+from schema.display import local
+
+PREFIX = "/console"
+TEMPLATES = Path(__file__).parent / "templates"
+STATIC = Path(__file__).parent / "static"
+
+HOME_BY_ROLE = {
+    Role.AGENCY_OFFICER: f"{PREFIX}/inbox",
+    Role.COURT_OFFICER: f"{PREFIX}/cases",
+    Role.OBSERVER: f"{PREFIX}/cases",
+    Role.ADMIN: f"{PREFIX}/agencies",
+}
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One authenticated request: the hub, the caller and their session (if by cookie)."""
+
+    request: Request
+    hub: HubState
+    principal: Principal
+    session: sessions.Session | None
+
+    @property
+    def csrf(self) -> str:
+        return self.session.csrf if self.session else ""
+
+
+Handler = Callable[[Visit], Awaitable[Response]]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def _fmt_dt(value: datetime | None) -> str:
+    shown = local(value)
+    return shown.strftime("%Y-%m-%d %H:%M") if shown else ""
+
+
+def _fmt_date(value: date | str | None) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _fmt_money(value: Decimal | str | None) -> str:
+    if value is None:
+        return ""
+    return f"{Decimal(value):,.2f}"
+
+
+def _path(value: object) -> str:
+    """One URL path segment (case numbers carry parentheses and CJK)."""
+    return quote(str(value), safe="")
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        dt=_fmt_dt, day=_fmt_date, money=_fmt_money, path=_path, masked=mask_id_number
+    )
+    env.globals.update(
+        L=labels,
+        label=labels.label,
+        prefix=PREFIX,
+        csrf_field=sessions.CSRF_FIELD,
+        qs=lambda **kw: urlencode({k: v for k, v in kw.items() if v not in (None, "")}),
+    )
+    return env
+
+
+ENV = _environment()
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    visit: Visit | None = None,
+    status: int = 200,
+) -> HTMLResponse:
+    values = {
+        "request": request,
+        "principal": visit.principal if visit else None,
+        "csrf": visit.csrf if visit else "",
+        "bearer": visit is not None and visit.session is None,
+        "home": HOME_BY_ROLE[visit.principal.role] if visit else f"{PREFIX}/login",
+        **context,
+    }
+    html = ENV.get_template(template).render(values)
+    return HTMLResponse(html, status_code=status, headers=_NO_STORE)
+
+
+# Pages carry personal data: keep them out of shared caches and the back-button cache.
+_NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303, headers=_NO_STORE)
+
+
+def unauthenticated() -> Response:
+    return PlainTextResponse(
+        "a valid bearer token is required", status_code=401, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+def wants_html(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def hub_of(request: Request) -> HubState:
+    state: HubState = request.app.state.hub
+    return state
+
+
+def codec_of(hub: HubState) -> sessions.SessionCodec:
+    codec = hub.extras.get("console.codec")
+    if not isinstance(codec, sessions.SessionCodec):
+        codec = hub.extras["console.codec"] = sessions.SessionCodec(hub.settings.secret_key)
+    return codec
+
+
+def error_page(request: Request, visit: Visit | None, error: HubError, status: int) -> Response:
+    return render(
+        request,
+        "error.html",
+        {"status": status, "message": labels.error_text(error)},
+        visit=visit,
+        status=status,
+    )
+
+
+async def _visit(request: Request, hub: HubState) -> Visit | Response:
+    header = request.headers.get("authorization")
+    if header is not None:
+        principal = await authenticate(hub.db, bearer_token(header))
+        return Visit(request, hub, principal, None) if principal else unauthenticated()
+    session = sessions.read(request, codec_of(hub))
+    principal = await sessions.principal_of(hub.db, session) if session else None
+    if principal is None or session is None:
+        if not wants_html(request):
+            return unauthenticated()
+        response = redirect(f"{PREFIX}/login")
+        if request.cookies.get(sessions.COOKIE):
+            sessions.clear(response)  # expired, tampered or revoked: forget it
+        return response
+    return Visit(request, hub, principal, session)
+
+
+def page(handler: Handler) -> Endpoint:
+    """Wrap a console handler: authentication, CSRF, and the error pages."""
+
+    async def endpoint(request: Request) -> Response:
+        hub = hub_of(request)
+        visit = await _visit(request, hub)
+        if isinstance(visit, Response):
+            return visit
+        if request.method == "POST" and visit.session is not None:
+            form = await request.form()
+            if not sessions.csrf_ok(visit.session, form.get(sessions.CSRF_FIELD)):
+                error = Forbidden("the form has expired; reload the page and submit it again")
+                return error_page(request, visit, error, 403)
+        try:
+            return await handler(visit)
+        except NotFound as exc:
+            return error_page(request, visit, exc, 404)
+        except Forbidden as exc:
+            return error_page(request, visit, exc, 403)
+
+    endpoint.__name__ = handler.__name__
+    endpoint.__doc__ = handler.__doc__
+    return endpoint
+
+
+def allowed(check: Callable[..., None], *args: Any) -> bool:
+    """Whether a ``policy.require_*`` check passes: pages offer only what would succeed."""
+    try:
+        check(*args)
+    except Forbidden:
+        return False
+    return True
+
+
+async def form_data(request: Request) -> dict[str, str]:
+    """The submitted form as plain strings (files are not part of any console form)."""
+    form = await request.form()
+    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+
+def done_url(url: str, done: str) -> str:
+    return f"{url}?{urlencode({'done': done})}"

@@ -1,0 +1,480 @@
+"""The durable dispatcher: delivers outbox rows to agency systems, at least once.
+
+Rows are written in the same transaction as the request they serve
+(``hub.assistance``), so nothing is lost between "created" and "sent". A
+dispatcher claims due rows atomically with a lease (``claimed_by`` /
+``claimed_until``) and counts the attempt in the same statement:
+
+* PostgreSQL: ``SELECT ... FOR UPDATE SKIP LOCKED`` then ``UPDATE`` in one
+  transaction, so any number of ``hub serve`` / ``hub worker`` processes
+  share the queue without taking each other's rows;
+* SQLite: one ``UPDATE ... WHERE id IN (SELECT ...) RETURNING`` inside the
+  write lock (``BEGIN IMMEDIATE``).
+
+A worker that dies (SIGKILL) leaves its rows leased; once the lease lapses
+another claim takes them, with ``attempts`` already counted. Before re-sending
+such a row the dispatcher asks the agency (``adapter.lookup(key)``) whether the
+order arrived and takes that receipt instead, so at-least-once delivery plus
+the idempotency key gives exactly-once effect at the agency. Leases of rows in
+flight are renewed while they run.
+
+Tasks: ``deliver`` (push the order; backoff with jitter on ``UpstreamError``;
+FAILED after ``dispatcher_max_attempts``), ``urge`` (``adapter.urge``), and
+``poll`` (one per delivered api request, pushed back by every callback;
+when it comes due the agency has been silent for ``poll_after_s``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.sdk.records import (
+    Action,
+    AssistanceOrder,
+    DispatchReceipt,
+    OrderProgress,
+    Subject,
+    SubjectKind,
+)
+from hub import assistance, metrics
+from hub.errors import UpstreamError, UpstreamRejected
+from hub.logs import bind_request_id
+from hub.models import AssistanceRequest, Case, OutboxEntry, Party, utcnow
+from hub.state import HubState
+
+log = structlog.get_logger("hub.dispatcher")
+
+DEPTH_EVERY_S = 1.0  # refresh the queue-depth gauge at most this often
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claimed outbox row; ``attempts`` includes this one."""
+
+    id: int
+    request_id: str
+    task: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    row: AssistanceRequest
+    case: Case
+    party: Party
+
+
+class Dispatcher:
+    """Claims and runs outbox rows until stopped; ``run_once`` does one batch (tests, bench)."""
+
+    def __init__(
+        self,
+        hub: HubState,
+        *,
+        poll_s: float | None = None,
+        batch: int | None = None,
+        lease_s: float | None = None,
+        max_attempts: int | None = None,
+        backoff_s: float | None = None,
+        worker_id: str | None = None,
+    ) -> None:
+        settings = hub.settings
+        self.hub = hub
+        self.poll_s = settings.dispatcher_poll_s if poll_s is None else poll_s
+        self.batch = settings.dispatcher_batch if batch is None else batch
+        self.lease_s = settings.dispatcher_lease_s if lease_s is None else lease_s
+        self.max_attempts = (
+            settings.dispatcher_max_attempts if max_attempts is None else max_attempts
+        )
+        self.backoff_s = settings.dispatcher_backoff_s if backoff_s is None else backoff_s
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._inflight: set[int] = set()
+        self._depth_at = 0.0
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._stopping.clear()
+        self.hub.extras[assistance.WAKE_KEY] = self._wake
+        self._tasks = [
+            asyncio.create_task(self._loop(), name=f"dispatcher {self.worker_id}"),
+            asyncio.create_task(self._renew_leases(), name=f"leases {self.worker_id}"),
+        ]
+
+    async def stop(self) -> None:
+        """Finish the batch in hand (bounded by the lease), then return."""
+        self._stopping.set()
+        self._wake.set()
+        if self.hub.extras.get(assistance.WAKE_KEY) is self._wake:
+            del self.hub.extras[assistance.WAKE_KEY]
+        if not self._tasks:
+            return
+        loop, renewer = self._tasks
+        try:
+            await asyncio.wait_for(asyncio.shield(loop), timeout=self.lease_s)
+        except TimeoutError:
+            loop.cancel()  # its rows' leases lapse and another worker takes them
+        renewer.cancel()
+        await asyncio.gather(loop, renewer, return_exceptions=True)
+        self._tasks = []
+
+    async def _loop(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception:
+                log.exception("dispatcher round failed", worker=self.worker_id)
+                handled = 0
+            if handled == 0 and not self._stopping.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+                self._wake.clear()
+
+    async def _renew_leases(self) -> None:
+        while True:
+            await asyncio.sleep(max(self.lease_s / 3, 0.05))
+            if not self._inflight:
+                continue
+            try:
+                async with self.hub.db.transaction() as session:
+                    await session.execute(
+                        update(OutboxEntry)
+                        .where(
+                            OutboxEntry.id.in_(sorted(self._inflight)),
+                            OutboxEntry.claimed_by == self.worker_id,
+                            OutboxEntry.done_at.is_(None),
+                        )
+                        .values(claimed_until=utcnow() + timedelta(seconds=self.lease_s))
+                    )
+            except Exception:
+                log.exception("lease renewal failed", worker=self.worker_id)
+
+    # -- one round ------------------------------------------------------------------------------
+
+    async def run_once(self) -> int:
+        """Claim up to ``batch`` due rows and run them; the number of rows handled."""
+        await self._measure_depth()
+        claims = await self.claim()
+        if not claims:
+            return 0
+        self._inflight.update(c.id for c in claims)
+        try:
+            await asyncio.gather(*(self._handle(c) for c in claims))
+        finally:
+            self._inflight.difference_update(c.id for c in claims)
+        return len(claims)
+
+    @staticmethod
+    def _due(now: datetime) -> ColumnElement[bool]:
+        return and_(
+            OutboxEntry.done_at.is_(None),
+            OutboxEntry.available_at <= now,
+            or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
+        )
+
+    async def claim(self) -> list[Claim]:
+        now = utcnow()
+        db = self.hub.db
+        # a cheap read first: an idle queue should not take SQLite's write lock
+        async with db.session() as session:
+            if await session.scalar(select(OutboxEntry.id).where(self._due(now)).limit(1)) is None:
+                return []
+        oldest_first = (OutboxEntry.available_at, OutboxEntry.id)
+        async with db.transaction() as session:
+            if db.is_postgres:
+                ids = list(
+                    (
+                        await session.scalars(
+                            select(OutboxEntry.id)
+                            .where(self._due(now))
+                            .order_by(*oldest_first)
+                            .limit(self.batch)
+                            .with_for_update(skip_locked=True)
+                        )
+                    ).all()
+                )
+                if not ids:
+                    return []
+                target: ColumnElement[bool] = OutboxEntry.id.in_(ids)
+            else:
+                chosen = (
+                    select(OutboxEntry.id)
+                    .where(self._due(now))
+                    .order_by(*oldest_first)
+                    .limit(self.batch)
+                    .scalar_subquery()
+                )
+                target = and_(OutboxEntry.id.in_(chosen), self._due(now))
+            result = await session.execute(
+                update(OutboxEntry)
+                .where(target)
+                .values(
+                    claimed_by=self.worker_id,
+                    claimed_until=now + timedelta(seconds=self.lease_s),
+                    attempts=OutboxEntry.attempts + 1,
+                )
+                .returning(
+                    OutboxEntry.id,
+                    OutboxEntry.request_id,
+                    OutboxEntry.task,
+                    OutboxEntry.payload,
+                    OutboxEntry.attempts,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            claims = [Claim(r[0], r[1], r[2], dict(r[3] or {}), r[4]) for r in result.all()]
+        return sorted(claims, key=lambda c: c.id)
+
+    async def _measure_depth(self) -> None:
+        if time.monotonic() - self._depth_at < DEPTH_EVERY_S:
+            return
+        self._depth_at = time.monotonic()
+        async with self.hub.db.session() as session:
+            depth = await session.scalar(
+                select(func.count()).select_from(OutboxEntry).where(self._due(utcnow()))
+            )
+        metrics.DISPATCH_QUEUE_DEPTH.set(depth or 0)
+
+    async def _handle(self, claim: Claim) -> None:
+        with bind_request_id(claim.payload.get("request_id")):
+            try:
+                if claim.task == "deliver":
+                    await self._deliver(claim)
+                elif claim.task == "urge":
+                    await self._urge(claim)
+                elif claim.task == "poll":
+                    await self._poll(claim)
+                else:
+                    await self._finish(claim, error=f"unknown task {claim.task!r}")
+            except Exception:
+                # the row stays leased; when the lease lapses it is tried again
+                log.exception("outbox task failed", task=claim.task, outbox_id=claim.id)
+
+    # -- tasks ----------------------------------------------------------------------------------
+
+    async def _snapshot(self, request_id: str) -> _Snapshot | None:
+        async with self.hub.db.session() as session:
+            row = await session.get(AssistanceRequest, request_id)
+            if row is None:
+                return None
+            case = await session.get(Case, row.case_id)
+            party = await session.get(Party, row.party_id)
+        assert case is not None and party is not None
+        return _Snapshot(row, case, party)
+
+    def _order(self, snap: _Snapshot) -> AssistanceOrder:
+        row, party = snap.row, snap.party
+        base = self.hub.settings.callback_base
+        return AssistanceOrder(
+            request_id=row.id,
+            idempotency_key=row.idempotency_key,
+            action=Action(row.action),
+            case_number=snap.case.number,
+            court=snap.case.court_code,
+            subject=Subject(party.id_number, party.name, SubjectKind(party.kind)),
+            document_number=row.document_number,
+            details=dict(row.details or {}),
+            callback_url=f"{base}/callbacks/{row.agency_id}",
+            due_at=row.due_at,
+        )
+
+    async def _deliver(self, claim: Claim) -> None:
+        snap = await self._snapshot(claim.request_id)
+        if snap is None or snap.row.status != assistance.S.PENDING:
+            await self._finish(claim)  # cancelled, or the agency already reported it
+            return
+        agency = self.hub.agencies.get(snap.row.agency_id)
+        if agency is None or not agency.is_api:
+            reason = f"{snap.row.agency_id}: no system configured to deliver to"
+            await self._delivery_failed(claim, reason, final=True)
+            return
+        adapter = agency.adapter
+        try:
+            receipt: DispatchReceipt | None = None
+            if claim.attempts > 1 or claim.payload.get("lookup_first"):
+                # an earlier attempt may have arrived (a crash, a lost answer): ask first
+                with contextlib.suppress(NotImplementedError):
+                    receipt = await adapter.lookup(snap.row.idempotency_key)
+            if receipt is None:
+                receipt = await adapter.dispatch(self._order(snap))
+        except UpstreamError as exc:
+            final = isinstance(exc, UpstreamRejected) or claim.attempts >= self.max_attempts
+            await self._delivery_failed(claim, exc.message, final=final)
+            return
+        except Exception as exc:
+            log.exception("adapter failed to deliver", agency=agency.id)
+            reason = f"{agency.id}: delivery error ({type(exc).__name__})"
+            await self._delivery_failed(claim, reason, final=True)
+            return
+        async with self.hub.db.transaction() as session:
+            loaded = await assistance.load_for_update(session, claim.request_id)
+            await assistance.record_dispatch(session, loaded, receipt, attempts=claim.attempts)
+            await self._done(session, claim)
+            if loaded.row.status in assistance.OPEN:
+                await self._schedule_poll(session, claim.request_id)
+        metrics.DISPATCH_DELIVERIES.labels("deliver").inc()
+        metrics.DISPATCH_LAG.observe(max((utcnow() - snap.row.created_at).total_seconds(), 0.0))
+        log.info("delivered", agency=agency.id, attempts=claim.attempts, worker=self.worker_id)
+
+    async def _delivery_failed(self, claim: Claim, reason: str, *, final: bool) -> None:
+        metrics.DISPATCH_FAILURES.labels("deliver", "true" if final else "false").inc()
+        if not final:
+            await self._retry_later(claim, reason, self._backoff(claim.attempts))
+            return
+        async with self.hub.db.transaction() as session:
+            loaded = await assistance.load_for_update(session, claim.request_id)
+            await assistance.record_failure(session, loaded, reason, attempts=claim.attempts)
+            await self._done(session, claim, error=reason)
+        log.warning("delivery failed for good", reason=reason, attempts=claim.attempts)
+
+    async def _urge(self, claim: Claim) -> None:
+        snap = await self._snapshot(claim.request_id)
+        agency = self.hub.agencies.get(snap.row.agency_id) if snap else None
+        if snap is None or agency is None or not agency.is_api:
+            await self._finish(claim)
+            return
+        if snap.row.status in assistance.FINAL or snap.row.status == assistance.S.FAILED:
+            await self._finish(claim, error=f"request is {snap.row.status}")
+            return
+        if not snap.row.agency_ref:  # not delivered yet: the urge waits for the order
+            if claim.attempts >= self.max_attempts:
+                await self._finish(claim, error="never delivered")
+            else:
+                await self._retry_later(claim, "not delivered yet", self._backoff(claim.attempts))
+            return
+        try:
+            await agency.adapter.urge(snap.row.agency_ref, claim.payload.get("note"))
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, UpstreamError) else type(exc).__name__
+            final = not isinstance(exc, UpstreamError) or isinstance(exc, UpstreamRejected)
+            final = final or claim.attempts >= self.max_attempts
+            metrics.DISPATCH_FAILURES.labels("urge", "true" if final else "false").inc()
+            if final:
+                await self._finish(claim, error=reason)
+            else:
+                await self._retry_later(claim, reason, self._backoff(claim.attempts))
+            return
+        await self._finish(claim)
+        metrics.DISPATCH_DELIVERIES.labels("urge").inc()
+
+    async def _poll(self, claim: Claim) -> None:
+        snap = await self._snapshot(claim.request_id)
+        agency = self.hub.agencies.get(snap.row.agency_id) if snap else None
+        if (
+            snap is None
+            or agency is None
+            or not agency.is_api
+            or not snap.row.agency_ref
+            or snap.row.status not in (assistance.S.DISPATCHED, assistance.S.ACKNOWLEDGED)
+        ):
+            await self._finish(claim)
+            return
+        try:
+            progress: OrderProgress = await agency.adapter.poll(snap.row.agency_ref)
+        except NotImplementedError:
+            await self._finish(claim, error="the agency cannot be polled")
+            return
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, UpstreamError) else type(exc).__name__
+            metrics.DISPATCH_FAILURES.labels("poll", "false").inc()
+            wait = min(self._backoff(claim.attempts), self.hub.settings.poll_after_s)
+            await self._retry_later(claim, reason, wait)
+            return
+        async with self.hub.db.transaction() as session:
+            loaded = await assistance.load_for_update(session, claim.request_id)
+            await assistance.apply_progress(
+                session, loaded, progress, actor=f"agency:{loaded.row.agency_id}"
+            )
+            if loaded.row.status in (assistance.S.DISPATCHED, assistance.S.ACKNOWLEDGED):
+                await self._retry_later(
+                    claim, None, self.hub.settings.poll_after_s, session=session, reset=True
+                )
+            else:
+                await self._done(session, claim)
+        metrics.DISPATCH_DELIVERIES.labels("poll").inc()
+
+    # -- row bookkeeping ------------------------------------------------------------------------
+
+    def _backoff(self, attempts: int) -> float:
+        """Exponential with jitter: about backoff_s, 2×, 4× ... capped at 64×."""
+        base = self.backoff_s * 2 ** min(max(attempts - 1, 0), 6)
+        return base * random.uniform(0.5, 1.5)
+
+    def _mine(self, claim: Claim) -> ColumnElement[bool]:
+        # fenced by the lease: a worker that lost its row must not finish another's claim
+        return and_(
+            OutboxEntry.id == claim.id,
+            OutboxEntry.claimed_by == self.worker_id,
+            OutboxEntry.done_at.is_(None),
+        )
+
+    async def _done(self, session: AsyncSession, claim: Claim, *, error: str | None = None) -> None:
+        values: dict[str, Any] = {"done_at": utcnow(), "claimed_until": None}
+        if error is not None:
+            values["last_error"] = error
+        await session.execute(update(OutboxEntry).where(self._mine(claim)).values(**values))
+
+    async def _finish(self, claim: Claim, *, error: str | None = None) -> None:
+        async with self.hub.db.transaction() as session:
+            await self._done(session, claim, error=error)
+
+    async def _retry_later(
+        self,
+        claim: Claim,
+        error: str | None,
+        wait_s: float,
+        *,
+        session: AsyncSession | None = None,
+        reset: bool = False,
+    ) -> None:
+        values: dict[str, Any] = {
+            "available_at": utcnow() + timedelta(seconds=wait_s),
+            "claimed_by": None,
+            "claimed_until": None,
+            "last_error": error,
+        }
+        if reset:
+            values["attempts"] = 0
+        stmt = update(OutboxEntry).where(self._mine(claim)).values(**values)
+        if session is not None:
+            await session.execute(stmt)
+            return
+        async with self.hub.db.transaction() as own:
+            await own.execute(stmt)
+
+    async def _schedule_poll(self, session: AsyncSession, request_id: str) -> None:
+        await schedule_poll(session, request_id, self.hub.settings.poll_after_s)
+
+
+async def schedule_poll(session: AsyncSession, request_id: str, after_s: float) -> None:
+    """(Re)arm the request's poll row ``after_s`` from now: news from the agency pushes it back."""
+    when = utcnow() + timedelta(seconds=after_s)
+    result = await session.execute(
+        update(OutboxEntry)
+        .where(
+            OutboxEntry.request_id == request_id,
+            OutboxEntry.task == "poll",
+            OutboxEntry.done_at.is_(None),
+        )
+        .values(available_at=when)
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(result, "rowcount", 0):
+        session.add(OutboxEntry(request_id=request_id, task="poll", payload={}, available_at=when))
