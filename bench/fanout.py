@@ -30,7 +30,7 @@ BATCH_QUERY = """query Respondents {
   cases(first: 50) {
     nodes {
       number
-      parties { role dossier { credit { listed } realEstate { certificateNumber } } }
+      parties(role: RESPONDENT) { dossier { credit { listed } realEstate { certificateNumber } } }
     }
   }
 }"""
@@ -123,4 +123,3 @@ async def batching(
         "batch_calls_realestate": per_agency["realestate"],
         "batch_calls_unselected_agencies": float(others),
     }
-

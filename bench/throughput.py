@@ -62,6 +62,7 @@ async def throughput(
     hub_runs: list[LoadResult] = []
     base_runs: list[LoadResult] = []
     share = plan.seconds / plan.rounds
+    n_clients = plan.concurrency
     async with (
         load_client(hub_url, plan.concurrency, token) as hub,
         load_client(baseline_url, plan.concurrency) as base,
@@ -71,7 +72,7 @@ async def throughput(
         for n in range(plan.rounds):
             progress(f"throughput round {n + 1}/{plan.rounds}: baseline {share:.0f} s")
             base_runs.append(
-                await closed_loop(base, baseline_call, concurrency=plan.concurrency, duration_s=share)
+                await closed_loop(base, baseline_call, concurrency=n_clients, duration_s=share)
             )
             progress(f"throughput round {n + 1}/{plan.rounds}: hub {share:.0f} s")
             hub_runs.append(

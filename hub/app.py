@@ -114,11 +114,17 @@ def graph_extensions(hub: HubState) -> list[Any]:
 
 
 def extra_routes(hub: HubState) -> list[BaseRoute]:
-    """Callbacks and the console, mounted when their modules are present."""
+    """Callbacks, the console and the federation subgraph (built on first use)."""
     from hub.callbacks import callback_routes
     from hub.console import console_routes
+    from schema.federation import FederationEndpoint
 
-    return [*callback_routes(hub), *console_routes(hub)]
+    federation = FederationEndpoint(hub, lambda: graph_extensions(hub))
+    return [
+        *callback_routes(hub),
+        *console_routes(hub),
+        Route("/graphql/federation", federation, methods=["GET", "POST"]),
+    ]
 
 
 __all__ = ["Mount", "build_state", "create_app"]

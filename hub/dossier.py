@@ -306,6 +306,9 @@ class DossierFetcher:
         self._results: dict[tuple[str, Capability, str], _Pending] = {}
         self._pending: dict[tuple[str, Capability], dict[str, _Pending]] = {}
         self._writes: list[Write] = []
+        self._queued = 0  # writes queued so far
+        self._committed = 0  # ... and written (or failed: see _broken)
+        self._broken: Exception | None = None
         self._flushing: asyncio.Future[None] | None = None
         self._arrivals = 0
         self._tasks: set[asyncio.Task[None]] = set()
@@ -338,18 +341,24 @@ class DossierFetcher:
         return await asyncio.shield(pending.future)
 
     async def commit(self) -> None:
-        """Write what is queued (snapshots, audit entries) in one transaction.
+        """Return once every write queued so far is committed.
 
-        Readers that commit at about the same time share the transaction and
-        all see its failure, if it fails.
+        Writes go out in one transaction per flush and flushes one after the
+        other, so readers that commit at about the same time share one
+        transaction; a failed flush fails every later commit of the request.
         """
-        if self._flushing is None:
-            self._flushing = asyncio.get_running_loop().create_future()
-            self._spawn(self._flush(self._flushing))
-        await asyncio.shield(self._flushing)
+        target = self._queued
+        while self._committed < target:
+            if self._flushing is None:
+                self._flushing = asyncio.get_running_loop().create_future()
+                self._spawn(self._flush(self._flushing))
+            await asyncio.shield(self._flushing)
+        if self._broken is not None:
+            raise self._broken
 
     def queue(self, write: Write) -> None:
         self._writes.append(write)
+        self._queued += 1
         self._arrivals += 1  # a flush waits for writes still on their way, too
 
     # -- internals --------------------------------------------------------------------------
@@ -541,21 +550,25 @@ class DossierFetcher:
         return write
 
     async def _flush(self, done: asyncio.Future[None]) -> None:
-        await self._settle()
-        self._flushing = None  # a commit from now on starts the next transaction
-        writes, self._writes = self._writes, []
         try:
-            if writes:
-                async with self.hub.db.transaction() as session:
-                    for write in writes:
-                        await write(session)
-        except Exception as exc:
-            done.set_exception(exc)
-        except BaseException:
-            done.cancel()
-            raise
-        else:
-            done.set_result(None)
+            await self._settle()
+            writes, self._writes = self._writes, []
+            try:
+                if writes:
+                    async with self.hub.db.transaction() as session:
+                        for write in writes:
+                            await write(session)
+            except Exception as exc:
+                self._broken = exc
+            except BaseException:
+                self._broken = RuntimeError("the dossier's writes were cancelled")
+                raise
+            finally:
+                self._committed += len(writes)
+        finally:
+            self._flushing = None
+            if not done.done():
+                done.set_result(None)
 
 
 def _failed_state(result: SourceResult) -> str:

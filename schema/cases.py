@@ -209,9 +209,13 @@ class Case:
     def amount_recovered(self) -> Decimal:
         return self.row.amount_recovered
 
-    @strawberry.field
-    def parties(self, info: Info) -> list[Party]:
-        return [Party.from_row(p, self.row, info) for p in self.row.parties]
+    @strawberry.field(description="The case's parties; with role, only that side's.")
+    def parties(self, info: Info, role: PartyRole | None = None) -> list[Party]:
+        return [
+            Party.from_row(p, self.row, info)
+            for p in self.row.parties
+            if role is None or p.role == role.value
+        ]
 
     @strawberry.field
     async def clues(self, info: Info) -> list[PropertyClue]:

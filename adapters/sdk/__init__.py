@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, Any
 from adapters.sdk import records
 from adapters.sdk.base import Adapter
 from adapters.sdk.config import AgencyConfig
-from adapters.sdk.connector import (
+from adapters.sdk.connector import Connector, RetryPolicy
+from adapters.sdk.observe import (
     AttemptEvent,
     BreakerEvent,
     CallStats,
-    Connector,
-    RetryPolicy,
     add_observer,
     remove_observer,
     track_calls,

@@ -30,31 +30,59 @@ a call, ``add_observer()`` for metrics.
 from __future__ import annotations
 
 import asyncio
-import base64
-import contextlib
-import contextvars
-import hashlib
-import hmac
 import logging
-import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Collection, Generator, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Literal
+from typing import Any
 
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 from tenacity.wait import wait_base, wait_none, wait_random_exponential
 
+from adapters.sdk.auth import _auth, hmac_signature
+from adapters.sdk.breaker import BreakerState, CircuitBreaker
 from adapters.sdk.config import AgencyConfig
+from adapters.sdk.observe import (
+    AttemptEvent,
+    BreakerEvent,
+    CallStats,
+    ConnectorEvent,
+    Observer,
+    Outcome,
+    _count,
+    _emit,
+    _observers,
+    add_observer,
+    remove_observer,
+    track_calls,
+)
 from hub.errors import CircuitOpen, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
+
+__all__ = [
+    "SAFE_METHODS",
+    "USER_AGENT",
+    "AttemptEvent",
+    "BreakerEvent",
+    "BreakerState",
+    "CallStats",
+    "CircuitBreaker",
+    "Connector",
+    "ConnectorEvent",
+    "Observer",
+    "Outcome",
+    "RetryPolicy",
+    "Sleep",
+    "add_observer",
+    "hmac_signature",
+    "parse_retry_after",
+    "remove_observer",
+    "track_calls",
+]
 
 log = logging.getLogger(__name__)
 
-BreakerState = Literal["closed", "open", "half_open"]
-Outcome = Literal["ok", "retriable", "fatal", "timeout", "circuit_open"]
 Sleep = Callable[[float], Awaitable[None]]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -105,225 +133,6 @@ class RetryPolicy:
         if self.wait is not None:
             return self.wait
         return wait_random_exponential(multiplier=self.backoff_base_s, max=self.backoff_max_s)
-
-
-# -- counting and observing ----------------------------------------------------------------------
-
-
-@dataclass
-class CallStats:
-    """What ``track_calls`` saw: attempts sent, calls made, attempts and calls that failed."""
-
-    attempts: int = 0
-    calls: int = 0
-    failures: int = 0  # attempts that did not succeed
-    errors: int = 0  # calls that raised
-
-
-@dataclass(frozen=True)
-class AttemptEvent:
-    """One attempt (or one call failed fast by the breaker, with ``outcome="circuit_open"``)."""
-
-    agency_id: str
-    kind: str
-    method: str
-    outcome: Outcome
-    status: int | None
-    latency_s: float
-    attempt: int
-
-
-@dataclass(frozen=True)
-class BreakerEvent:
-    agency_id: str
-    kind: str
-    previous: BreakerState
-    state: BreakerState
-
-
-ConnectorEvent = AttemptEvent | BreakerEvent
-Observer = Callable[[ConnectorEvent], None]
-
-_observers: list[Observer] = []
-_trackers: contextvars.ContextVar[tuple[CallStats, ...]] = contextvars.ContextVar(
-    "hub_call_trackers", default=()
-)
-
-
-def add_observer(fn: Observer) -> Callable[[], None]:
-    """Call ``fn`` with every ``AttemptEvent`` and ``BreakerEvent``; returns a remover."""
-    _observers.append(fn)
-    return lambda: remove_observer(fn)
-
-
-def remove_observer(fn: Observer) -> None:
-    with contextlib.suppress(ValueError):
-        _observers.remove(fn)
-
-
-def _emit(event: ConnectorEvent) -> None:
-    for fn in list(_observers):
-        try:
-            fn(event)
-        except Exception:  # metrics must never break a call
-            log.exception("connector observer failed")
-
-
-@contextlib.contextmanager
-def track_calls() -> Iterator[CallStats]:
-    """Count the connector calls made inside the block, including in tasks it starts.
-
-    Tasks copy the context, so they share the (mutable) ``CallStats``; nested
-    blocks each count everything inside them.
-    """
-    stats = CallStats()
-    token = _trackers.set((*_trackers.get(), stats))
-    try:
-        yield stats
-    finally:
-        _trackers.reset(token)
-
-
-def _count(**deltas: int) -> None:
-    for stats in _trackers.get():
-        for name, delta in deltas.items():
-            setattr(stats, name, getattr(stats, name) + delta)
-
-
-# -- circuit breaker -----------------------------------------------------------------------------
-
-
-class CircuitBreaker:
-    """Closed → open when the recent failure ratio is too high → half-open after a pause.
-
-    Half-open lets one probe through: its success closes the circuit, its
-    failure opens it again. Outcomes are per attempt.
-    """
-
-    def __init__(
-        self,
-        policy: RetryPolicy,
-        *,
-        on_change: Callable[[BreakerState, BreakerState], None] | None = None,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.policy = policy
-        self._on_change = on_change
-        self.clock = clock  # tests may swap in a fake one to skip the open period
-        self._outcomes: deque[bool] = deque(maxlen=max(1, policy.breaker_window))
-        self._state: BreakerState = "closed"
-        self._opened_at = 0.0
-        self._probing = False
-
-    @property
-    def state(self) -> BreakerState:
-        if self._state == "open" and self.clock() - self._opened_at >= self.policy.breaker_open_s:
-            self._move("half_open")
-        return self._state
-
-    def acquire(self) -> bool | None:
-        """May an attempt go out? ``None``: no; ``True``: yes, as the probe; ``False``: yes."""
-        state = self.state
-        if state == "closed":
-            return False
-        if state == "half_open" and not self._probing:
-            self._probing = True
-            return True
-        return None
-
-    def record(self, ok: bool, *, probe: bool) -> None:
-        if probe:
-            self._probing = False
-            self._outcomes.clear()
-            if ok:
-                self._move("closed")
-            else:
-                self._open()
-            return
-        if self._state != "closed":
-            return  # a straggler sent before the circuit opened
-        self._outcomes.append(ok)
-        failed = self._outcomes.count(False)
-        seen = len(self._outcomes)
-        if (
-            seen >= self.policy.breaker_min_calls
-            and failed / seen >= self.policy.breaker_failure_ratio
-        ):
-            self._open()
-
-    def release_probe(self) -> None:
-        """The probe ended without a verdict (cancelled): let another one try."""
-        self._probing = False
-
-    def _open(self) -> None:
-        self._opened_at = self.clock()
-        self._outcomes.clear()
-        self._move("open")
-
-    def _move(self, state: BreakerState) -> None:
-        previous, self._state = self._state, state
-        if previous != state and self._on_change is not None:
-            self._on_change(previous, state)
-
-
-# -- auth ----------------------------------------------------------------------------------------
-
-
-def hmac_signature(secret: str, timestamp: str, method: str, path: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 of ``f"{timestamp}\\n{METHOD}\\n{path}\\n" + body``.
-
-    ``path`` is the URL path, percent-decoded, without the query string.
-    """
-    message = f"{timestamp}\n{method.upper()}\n{path}\n".encode() + body
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
-
-
-class _HeaderAuth(httpx.Auth):
-    """Sets headers computed per request, after the body is known (HMAC signs the body)."""
-
-    requires_request_body = True
-
-    def __init__(self, style: str, config: AgencyConfig) -> None:
-        self.style = style
-        self.config = config
-
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        secret = self.config.shared_secret()  # read per request: rotating the env var just works
-        if self.style == "bearer":
-            request.headers["Authorization"] = f"Bearer {secret}"
-        elif self.style == "basic":
-            user = str(self.config.extra("username", "hub"))
-            token = base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
-            request.headers["Authorization"] = f"Basic {token}"
-        elif self.style.startswith("hmac"):
-            prefix = _hmac_prefix(self.style)
-            stamp = str(int(time.time()))
-            signature = hmac_signature(
-                secret, stamp, request.method, request.url.path, request.content
-            )
-            request.headers[f"X-{prefix}-Timestamp"] = stamp
-            request.headers[f"X-{prefix}-Signature"] = signature
-        yield request
-
-
-def _hmac_prefix(style: str) -> str:
-    """The header prefix: "hmac:Credit" → "Credit", "hmac-tax" → "Tax", plain "hmac" → "Hub"."""
-    for sep in (":", "-"):
-        if sep in style:
-            prefix = style.split(sep, 1)[1].strip()
-            return prefix[:1].upper() + prefix[1:] if prefix else "Hub"
-    return "Hub"
-
-
-def _auth(style: str, config: AgencyConfig) -> httpx.Auth | None:
-    style = style.strip()
-    if style == "none":
-        return None
-    if style in ("bearer", "basic") or style == "hmac" or style.startswith(("hmac:", "hmac-")):
-        return _HeaderAuth(style, config)
-    raise ValueError(
-        f"agency {config.id}: unknown auth style {style!r} (bearer, basic, hmac:<Prefix>, none)"
-    )
 
 
 # -- failures ------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hub.console import admin_pages, cases_pages, requests_pages, signin
+from hub.console import admin_pages, cases_pages, dossier_pages, requests_pages, signin
 from hub.console.web import PREFIX, STATIC
 from hub.state import HubState
 
@@ -29,6 +29,7 @@ def console_routes(hub: HubState) -> list[BaseRoute]:
         Route("/requests/{id}/{verb}", requests_pages.request_action, methods=["POST"]),
         Route("/cases", cases_pages.case_list),
         Route("/cases/{number}", cases_pages.case_detail),
+        Route("/cases/{number}/dossier", dossier_pages.dossier),
         Route("/cases/{number}/clues", cases_pages.submit_clue, methods=["POST"]),
         Route("/cases/{number}/requests/new", requests_pages.new_request),
         Route("/cases/{number}/requests", requests_pages.create_request, methods=["POST"]),

@@ -26,6 +26,7 @@ from hub.console.web import (
     page,
     redirect,
     render,
+    status_for,
 )
 from hub.courts import COURTS_BY_CODE
 from hub.errors import BadUserInput, HubError, NotFound
@@ -140,15 +141,9 @@ async def submit_clue(visit: Visit) -> Response:
     except HubError as exc:
         context = await case_context(visit, case)
         context.update(clue_error=exc, clue_form=form)
-        return render(visit.request, "case.html", context, visit=visit, status=_status(exc))
+        return render(visit.request, "case.html", context, visit=visit, status=status_for(exc))
     return redirect(done_url(case_url(case), "clue"))
 
 
 def case_url(case: Case) -> str:
     return f"{PREFIX}/cases/{quote(case.number, safe='')}"
-
-
-def _status(error: HubError) -> int:
-    return {"BAD_USER_INPUT": 400, "FORBIDDEN": 403, "NOT_FOUND": 404, "CONFLICT": 409}.get(
-        error.code, 502
-    )

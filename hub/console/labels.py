@@ -44,7 +44,7 @@ ACTION = {
 
 REQUEST_STATUS = {
     "PENDING": "待发送",
-    "DISPATCHED": "已送达",
+    "DISPATCHED": "已送达待签收",
     "ACKNOWLEDGED": "已签收",
     "COMPLETED": "已办结",
     "REJECTED": "已退回",
@@ -96,6 +96,14 @@ CIRCUIT = {
     "half-open": "试探恢复",
     "not_applicable": "不适用（窗口办理）",
 }
+
+CREDIT_LIST = {
+    "DISHONEST": "失信被执行人名单",
+    "CONSUMPTION_RESTRICTION": "限制消费",
+    "EXIT_RESTRICTION": "限制出境",
+}
+
+TRAVEL_MODE = {"rail": "铁路", "air": "航空", "bus": "客运", "ship": "水运", "car": "自驾"}
 
 SEAL_RANK = {"FIRST": "首封", "WAITING": "轮候"}
 

@@ -22,7 +22,16 @@ from hub.cases import add_months
 from hub.console import labels
 from hub.console.answers import HOLDING_FIELDS, read_answer
 from hub.console.cases_pages import case_url, load_case, party_by_id
-from hub.console.web import PREFIX, Visit, allowed, done_url, page, redirect, render
+from hub.console.web import (
+    PREFIX,
+    Visit,
+    allowed,
+    done_url,
+    page,
+    redirect,
+    render,
+    status_for,
+)
 from hub.courts import COURTS_BY_CODE
 from hub.errors import BadUserInput, HubError
 from hub.models import AssistanceRequest, Case
@@ -171,10 +180,6 @@ def _safe_next(raw: str | None) -> str | None:
     return None
 
 
-def _status(error: HubError) -> int:
-    return {"BAD_USER_INPUT": 400, "CONFLICT": 409}.get(error.code, 502)
-
-
 async def _perform(visit: Visit, verb: str, request_id: str, form: dict[str, list[str]]) -> str:
     """Run one button's service call; returns where to go next."""
     hub, principal = visit.hub, visit.principal
@@ -230,7 +235,7 @@ async def request_action(visit: Visit) -> Response:
         if verb == "answer":
             columns = [form.get(name, []) for name in HOLDING_FIELDS]
             context["holding_values"] = list(zip(*columns, strict=False))
-        return render(visit.request, "request.html", context, visit=visit, status=_status(exc))
+        return render(visit.request, "request.html", context, visit=visit, status=status_for(exc))
     back = _safe_next((form.get("next") or [""])[0])
     return redirect(done_url(back or target, verb))
 
@@ -289,5 +294,7 @@ async def create_request(visit: Visit) -> Response:
             raise
         context = _new_request_context(visit, case, form)
         context["error"] = exc
-        return render(visit.request, "request_new.html", context, visit=visit, status=_status(exc))
+        return render(
+            visit.request, "request_new.html", context, visit=visit, status=status_for(exc)
+        )
     return redirect(done_url(request_url(row.id), "created"))

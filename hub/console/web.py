@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from hub.auth import Principal, Role, authenticate, bearer_token
 from hub.console import labels
 from hub.console import session as sessions
-from hub.errors import Forbidden, HubError, NotFound
+from hub.errors import Forbidden, HubError
 from hub.state import HubState
 from hub.validation import mask_id_number
 from schema.display import local
@@ -154,6 +154,21 @@ def codec_of(hub: HubState) -> sessions.SessionCodec:
     return codec
 
 
+STATUS_BY_CODE = {
+    "BAD_USER_INPUT": 400,
+    "UNAUTHENTICATED": 401,
+    "FORBIDDEN": 403,
+    "NOT_FOUND": 404,
+    "CONFLICT": 409,
+    "UPSTREAM_TIMEOUT": 504,
+}
+
+
+def status_for(error: HubError) -> int:
+    """The HTTP status a page answers with when ``error`` is what it has to show."""
+    return STATUS_BY_CODE.get(error.code, 502 if error.code.startswith("UPSTREAM") else 500)
+
+
 def error_page(request: Request, visit: Visit | None, error: HubError, status: int) -> Response:
     return render(
         request,
@@ -196,10 +211,8 @@ def page(handler: Handler) -> Endpoint:
                 return error_page(request, visit, error, 403)
         try:
             return await handler(visit)
-        except NotFound as exc:
-            return error_page(request, visit, exc, 404)
-        except Forbidden as exc:
-            return error_page(request, visit, exc, 403)
+        except HubError as exc:  # what a page did not show inline becomes the whole page
+            return error_page(request, visit, exc, status_for(exc))
 
     endpoint.__name__ = handler.__name__
     endpoint.__doc__ = handler.__doc__

@@ -1,0 +1,109 @@
+"""Counting and observing connector attempts.
+
+Every attempt a ``Connector`` makes is counted for whoever asks:
+``track_calls()`` for the code around a call (a dossier counting its upstream
+calls), ``add_observer()`` for metrics::
+
+    with track_calls() as stats:
+        await adapter.query(subjects)
+    stats.attempts, stats.calls, stats.failures, stats.errors
+
+    remove = add_observer(lambda event: print(event))
+
+An observer that raises is logged and ignored: metrics never break a call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from adapters.sdk.breaker import BreakerState
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["ok", "retriable", "fatal", "timeout", "circuit_open"]
+
+
+@dataclass
+class CallStats:
+    """What ``track_calls`` saw: attempts sent, calls made, attempts and calls that failed."""
+
+    attempts: int = 0
+    calls: int = 0
+    failures: int = 0  # attempts that did not succeed
+    errors: int = 0  # calls that raised
+
+
+@dataclass(frozen=True)
+class AttemptEvent:
+    """One attempt (or one call failed fast by the breaker, with ``outcome="circuit_open"``)."""
+
+    agency_id: str
+    kind: str
+    method: str
+    outcome: Outcome
+    status: int | None
+    latency_s: float
+    attempt: int
+
+
+@dataclass(frozen=True)
+class BreakerEvent:
+    agency_id: str
+    kind: str
+    previous: BreakerState
+    state: BreakerState
+
+
+ConnectorEvent = AttemptEvent | BreakerEvent
+Observer = Callable[[ConnectorEvent], None]
+
+_observers: list[Observer] = []
+_trackers: contextvars.ContextVar[tuple[CallStats, ...]] = contextvars.ContextVar(
+    "hub_call_trackers", default=()
+)
+
+
+def add_observer(fn: Observer) -> Callable[[], None]:
+    """Call ``fn`` with every ``AttemptEvent`` and ``BreakerEvent``; returns a remover."""
+    _observers.append(fn)
+    return lambda: remove_observer(fn)
+
+
+def remove_observer(fn: Observer) -> None:
+    with contextlib.suppress(ValueError):
+        _observers.remove(fn)
+
+
+def _emit(event: ConnectorEvent) -> None:
+    for fn in list(_observers):
+        try:
+            fn(event)
+        except Exception:  # metrics must never break a call
+            log.exception("connector observer failed")
+
+
+@contextlib.contextmanager
+def track_calls() -> Iterator[CallStats]:
+    """Count the connector calls made inside the block, including in tasks it starts.
+
+    Tasks copy the context, so they share the (mutable) ``CallStats``; nested
+    blocks each count everything inside them.
+    """
+    stats = CallStats()
+    token = _trackers.set((*_trackers.get(), stats))
+    try:
+        yield stats
+    finally:
+        _trackers.reset(token)
+
+
+def _count(**deltas: int) -> None:
+    for stats in _trackers.get():
+        for name, delta in deltas.items():
+            setattr(stats, name, getattr(stats, name) + delta)

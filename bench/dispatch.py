@@ -1,0 +1,171 @@
+"""Durable dispatch: how fast requests reach agencies, how late, and none lost or doubled.
+
+Requests are created through the graph (``createAssistanceRequest``) on a hub
+whose dispatcher runs in-process, as ``hub serve`` runs it. The mocks answer
+at once and stay quiet afterwards (no completion, no callbacks), so what is
+timed is the hub: each mock's ``/_admin/orders`` says when each order
+arrived, matched to the request by its id.
+
+Two phases: a burst (as many as the clients can create) gives the delivery
+rate, and a steady trickle gives the lag a request sees on a hub that is not
+saturated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from bench.harness import Progress, load_client, percentile
+
+CREATE = """mutation Create($input: CreateAssistanceRequestInput!) {
+  createAssistanceRequest(input: $input) { id status createdAt }
+}"""
+
+QUIET_FAULTS = {"latency_ms": 0, "callbacks": False, "complete_after_ms": 3_600_000}
+
+
+@dataclass(frozen=True)
+class Target:
+    case_number: str
+    subject_id_number: str
+    agency_id: str
+
+
+@dataclass
+class Phase:
+    created: dict[str, datetime]  # request id -> createdAt
+    first_sent: float  # wall clock, before the first create
+
+    @property
+    def count(self) -> int:
+        return len(self.created)
+
+
+async def _create(
+    hub_url: str, token: str, targets: Sequence[Target], total: int, concurrency: int, rate: float
+) -> Phase:
+    """Create ``total`` QUERY requests; ``rate`` > 0 paces them (per second), 0 is a burst."""
+    created: dict[str, datetime] = {}
+    next_index = 0
+    started = time.time()
+    start_mono = time.perf_counter()
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal next_index
+        while next_index < total:
+            i = next_index
+            next_index += 1
+            if rate > 0:
+                await asyncio.sleep(max(0.0, start_mono + i / rate - time.perf_counter()))
+            target = targets[i % len(targets)]
+            variables = {
+                "input": {
+                    "caseNumber": target.case_number,
+                    "subjectIdNumber": target.subject_id_number,
+                    "agencyId": target.agency_id,
+                    "action": "QUERY",
+                }
+            }
+            response = await client.post("/graphql", json={"query": CREATE, "variables": variables})
+            body = response.json()
+            if response.status_code != 200 or body.get("errors"):
+                raise RuntimeError(f"createAssistanceRequest failed: {str(body)[:300]}")
+            made = body["data"]["createAssistanceRequest"]
+            created[made["id"]] = datetime.fromisoformat(made["createdAt"])
+
+    async with load_client(hub_url, concurrency, token) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    return Phase(created, started)
+
+
+async def _orders(mocks: Mapping[str, str]) -> list[dict[str, Any]]:
+    orders: list[dict[str, Any]] = []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for url in mocks.values():
+            orders.extend((await client.get(f"{url}/_admin/orders")).json()["orders"])
+    return orders
+
+
+async def _stats(mocks: Mapping[str, str]) -> tuple[int, int]:
+    received = duplicates = 0
+    async with httpx.AsyncClient(timeout=10) as client:
+        for url in mocks.values():
+            stats = (await client.get(f"{url}/_admin/stats")).json()
+            received += int(stats["assistance_received"])
+            duplicates += int(stats["assistance_duplicates"])
+    return received, duplicates
+
+
+async def _wait_delivered(mocks: Mapping[str, str], expected: int, within_s: float) -> None:
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline:
+        received, _ = await _stats(mocks)
+        if received >= expected:
+            return
+        await asyncio.sleep(0.1)
+
+
+def _arrivals(orders: list[dict[str, Any]], phase: Phase) -> tuple[list[float], list[float]]:
+    """(lags in ms, arrival instants as epoch seconds) of this phase's requests."""
+    lags: list[float] = []
+    arrivals: list[float] = []
+    for order in orders:
+        made = phase.created.get(str(order.get("request_id")))
+        if made is None:
+            continue
+        arrived = datetime.fromisoformat(order["created_at"])
+        lags.append((arrived - made).total_seconds() * 1000)
+        arrivals.append(arrived.timestamp())
+    return lags, arrivals
+
+
+async def dispatch(
+    hub_url: str,
+    token: str,
+    mocks: Mapping[str, str],
+    targets: Sequence[Target],
+    burst: int,
+    steady: int,
+    steady_rate: float,
+    progress: Progress,
+) -> dict[str, float]:
+    async with httpx.AsyncClient(timeout=10) as client:
+        for url in mocks.values():
+            (await client.post(f"{url}/_admin/reset")).raise_for_status()
+            (await client.put(f"{url}/_admin/faults", json=QUIET_FAULTS)).raise_for_status()
+
+    progress(f"dispatch: burst of {burst} requests")
+    first = await _create(hub_url, token, targets, burst, concurrency=8, rate=0)
+    await _wait_delivered(mocks, burst, within_s=60 + burst / 10)
+    progress(f"dispatch: {steady} requests at {steady_rate:.0f}/s")
+    second = await _create(hub_url, token, targets, steady, concurrency=4, rate=steady_rate)
+    await _wait_delivered(mocks, burst + steady, within_s=60 + steady / 10)
+    await asyncio.sleep(0.5)  # a duplicate, if the hub were to send one, would land now
+
+    orders = await _orders(mocks)
+    received, duplicate_submits = await _stats(mocks)
+    created_ids = set(first.created) | set(second.created)
+    seen = [str(o.get("request_id")) for o in orders]
+    delivered = created_ids & set(seen)
+    doubled = len(seen) - len(set(seen))  # one request arriving as two orders (new keys)
+
+    burst_lags, burst_arrivals = _arrivals(orders, first)
+    steady_lags, _ = _arrivals(orders, second)
+    span = (max(burst_arrivals) - first.first_sent) if burst_arrivals else 0.0
+    return {
+        "dispatch_rate": len(burst_arrivals) / span if span > 0 else 0.0,
+        "dispatch_lag_p95_ms": percentile(steady_lags, 95),
+        "dispatch_lag_p50_ms": percentile(steady_lags, 50),
+        "dispatch_burst_lag_p95_ms": percentile(burst_lags, 95),
+        "dispatch_lost": float(len(created_ids) - len(delivered)),
+        "dispatch_duplicates": float(duplicate_submits + doubled),
+        "dispatch_requests": float(len(created_ids)),
+        "dispatch_orders_received": float(received),
+    }
