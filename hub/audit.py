@@ -241,7 +241,8 @@ async def search(
     """Entries matching ``f``, newest first; administrators only.
 
     Looking is itself recorded (``audit.searched``): who searched whose trail
-    is as telling as the trail.
+    is as telling as the trail. The subject searched for is the entry's
+    subject; the case goes into the detail, since no case is its purpose.
     """
     policy.require_admin(principal)
     if first < 0 or first > 500:
@@ -267,9 +268,9 @@ async def search(
             session,
             actor=principal,
             action="audit.searched",
-            purpose=case_number,
             subject=subject,
             detail={
+                "case_number": case_number,
                 "principal_id": f.principal_id,
                 "action": f.action,
                 "from": f.since.isoformat() if f.since else None,

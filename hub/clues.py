@@ -59,12 +59,22 @@ class ClueData:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def division_prefix(code: str) -> str:
+    """``350600`` (a city) → ``3506``; ``350000`` → ``35``: codes nest by prefix once
+    their trailing zero pairs are dropped."""
+    code = code.strip()
+    while len(code) > 2 and code.endswith("00"):
+        code = code[:-2]
+    return code
+
+
 def covers(agency: Agency, region: str | None) -> bool:
     """An agency without a jurisdiction serves everywhere; otherwise codes nest by prefix."""
     jurisdiction = agency.config.jurisdiction
     if not jurisdiction or not region:
         return True
-    return region.startswith(jurisdiction) or jurisdiction.startswith(region)
+    mine, theirs = division_prefix(jurisdiction), division_prefix(region)
+    return theirs.startswith(mine) or mine.startswith(theirs)
 
 
 def propose(
@@ -77,7 +87,6 @@ def propose(
             continue
         if not covers(agency, region):
             continue
-        # most specific region wins: a county registry over the city's when both cover it
         for action in actions:
             needed = ACTION_NEEDS.get(action)
             if action in agency.actions and (needed is None or details.get(needed)):
@@ -91,13 +100,10 @@ def propose(
                 )
                 break
     if region and len(proposals) > 1:
-        best = max(
-            len(a.config.jurisdiction or "")
-            for a in agencies
-            if a.id in {p["agency_id"] for p in proposals}
-        )
-        keep = {a.id for a in agencies if len(a.config.jurisdiction or "") == best}
-        proposals = [p for p in proposals if p["agency_id"] in keep]
+        # most specific jurisdiction wins: a county registry over the city's
+        depth = {a.id: len(division_prefix(a.config.jurisdiction or "")) for a in agencies}
+        best = max(depth[p["agency_id"]] for p in proposals)
+        proposals = [p for p in proposals if depth[p["agency_id"]] == best]
     return proposals
 
 

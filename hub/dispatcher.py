@@ -119,7 +119,7 @@ class Dispatcher:
         ]
 
     async def stop(self) -> None:
-        """Finish the batch in hand (bounded by the lease), then return."""
+        """Finish the rows in hand (for at most a lease), then return."""
         self._stopping.set()
         self._wake.set()
         if self.hub.extras.get(assistance.WAKE_KEY) is self._wake:
@@ -136,16 +136,35 @@ class Dispatcher:
         self._tasks = []
 
     async def _loop(self) -> None:
+        """Keep up to ``batch`` rows in flight: a slow row does not hold up the others."""
+        running: set[asyncio.Task[None]] = set()
         while not self._stopping.is_set():
+            free = self.batch - len(running)
+            claims: list[Claim] = []
             try:
-                handled = await self.run_once()
+                await self._measure_depth()
+                claims = await self.claim(limit=free)
             except Exception:
-                log.exception("dispatcher round failed", worker=self.worker_id)
-                handled = 0
-            if handled == 0 and not self._stopping.is_set():
+                log.exception("dispatcher claim failed", worker=self.worker_id)
+            for claim in claims:
+                task = asyncio.create_task(self._run(claim))
+                running.add(task)
+                task.add_done_callback(running.discard)
+            if len(running) >= self.batch:
+                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            elif len(claims) < free:  # the queue is drained for now
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
                 self._wake.clear()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+
+    async def _run(self, claim: Claim) -> None:
+        self._inflight.add(claim.id)
+        try:
+            await self._handle(claim)
+        finally:
+            self._inflight.discard(claim.id)
 
     async def _renew_leases(self) -> None:
         while True:
@@ -169,16 +188,10 @@ class Dispatcher:
     # -- one round ------------------------------------------------------------------------------
 
     async def run_once(self) -> int:
-        """Claim up to ``batch`` due rows and run them; the number of rows handled."""
+        """Claim up to ``batch`` due rows and run them all; the number of rows handled."""
         await self._measure_depth()
         claims = await self.claim()
-        if not claims:
-            return 0
-        self._inflight.update(c.id for c in claims)
-        try:
-            await asyncio.gather(*(self._handle(c) for c in claims))
-        finally:
-            self._inflight.difference_update(c.id for c in claims)
+        await asyncio.gather(*(self._run(c) for c in claims))
         return len(claims)
 
     @staticmethod
@@ -189,7 +202,11 @@ class Dispatcher:
             or_(OutboxEntry.claimed_until.is_(None), OutboxEntry.claimed_until < now),
         )
 
-    async def claim(self) -> list[Claim]:
+    async def claim(self, limit: int | None = None) -> list[Claim]:
+        """Lease up to ``limit`` (default ``batch``) due rows to this worker, oldest first."""
+        limit = self.batch if limit is None else limit
+        if limit <= 0:
+            return []
         now = utcnow()
         db = self.hub.db
         # a cheap read first: an idle queue should not take SQLite's write lock
@@ -205,7 +222,7 @@ class Dispatcher:
                             select(OutboxEntry.id)
                             .where(self._due(now))
                             .order_by(*oldest_first)
-                            .limit(self.batch)
+                            .limit(limit)
                             .with_for_update(skip_locked=True)
                         )
                     ).all()
@@ -218,7 +235,7 @@ class Dispatcher:
                     select(OutboxEntry.id)
                     .where(self._due(now))
                     .order_by(*oldest_first)
-                    .limit(self.batch)
+                    .limit(limit)
                     .scalar_subquery()
                 )
                 target = and_(OutboxEntry.id.in_(chosen), self._due(now))

@@ -1,12 +1,14 @@
 """Limits on what one request may ask of the hub.
 
-Any principal may send any query, so what it costs must be bounded before
-anything runs: the token limit applies while parsing, the depth and alias
-limits while validating, both before the first resolver. Their errors carry no
-``original_error`` and so reach callers as ``BAD_USER_INPUT`` (``schema.errors``).
-In production introspection is refused as well (field suggestions are switched
-off by ``schema.build_schema``). Batching stays off: strawberry refuses a JSON
-list body unless a ``batching_config`` is set, and the hub never sets one.
+Any principal may send any query, so what it costs is bounded before anything
+runs: the token limit applies while parsing, the depth and alias limits while
+validating, both before the first resolver. Depth is counted as strawberry
+does, as nesting below the root field (``{ a { b { c } } }`` is 2). These
+errors carry no ``original_error`` and so reach callers as ``BAD_USER_INPUT``
+(``schema.errors``). In production introspection is refused as well (field
+suggestions are switched off by ``schema.build_schema``). Batching stays off:
+strawberry refuses a JSON list body unless a ``batching_config`` is set, and
+the hub never sets one.
 
 The per-principal limit on dossier reads lives with the reads
 (``hub.ratelimit``), since it counts work, not request shape.
@@ -25,15 +27,8 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     SchemaExtension,
 )
-from strawberry.extensions.query_depth_limiter import IgnoreContext
 
 from hub.settings import Settings
-
-
-def _introspection(context: IgnoreContext) -> bool:
-    # the standard introspection query nests ``ofType`` deeper than any real query
-    # needs; it is bounded by the token limit and refused outright in production
-    return context.field_name.startswith("__")
 
 
 def graph_limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
@@ -44,7 +39,9 @@ def graph_limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """
     factories: list[Callable[[], SchemaExtension]] = [
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(QueryDepthLimiter, max_depth=settings.max_depth, should_ignore=_introspection),
+        # introspection fields are exempt (their ``ofType`` chains run deep); the token
+        # limit bounds them, and production refuses them outright
+        partial(QueryDepthLimiter, max_depth=settings.max_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
     ]
     if settings.production:

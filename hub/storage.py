@@ -79,6 +79,10 @@ class Database:
             event.listen(self.reader.sync_engine, "connect", _sqlite_pragmas)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.read_sessions = async_sessionmaker(self.reader, expire_on_commit=False)
+        # SQLite has one writer at a time. Writers of this process queue here, in order;
+        # left to SQLite's busy handler (which sleeps and retries), late comers overtake
+        # and a busy process starves some writers past busy_timeout ("database is locked").
+        self._write_turn = asyncio.Lock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -96,8 +100,16 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A session whose work commits on exit and rolls back on any error."""
-        async with self.sessions() as session, session.begin():
+        """A session whose work commits on exit and rolls back on any error.
+
+        Do not open one inside another in the same task: on SQLite the second waits
+        for the first forever.
+        """
+        if self._write_turn is None:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._write_turn, self.sessions() as session, session.begin():
             yield session
 
     async def ping(self) -> bool:

@@ -9,6 +9,7 @@ credentials, and any bad bearer token, gets a bare 401.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -76,6 +77,19 @@ def _fmt_money(value: Decimal | str | None) -> str:
     return f"{Decimal(value):,.2f}"
 
 
+_ACTOR = re.compile(r"^[a-z_]+:(?P<name>.+)#\d+$")
+
+
+def _actor(value: str | None) -> str:
+    """``court_officer:李法官#3`` → ``李法官``; the hub's own processes read as 系统."""
+    if not value:
+        return ""
+    if value.startswith("hub:"):
+        return "系统"
+    match = _ACTOR.match(value)
+    return match["name"] if match else value
+
+
 def _path(value: object) -> str:
     """One URL path segment (case numbers carry parentheses and CJK)."""
     return quote(str(value), safe="")
@@ -89,7 +103,12 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        dt=_fmt_dt, day=_fmt_date, money=_fmt_money, path=_path, masked=mask_id_number
+        dt=_fmt_dt,
+        day=_fmt_date,
+        money=_fmt_money,
+        path=_path,
+        masked=mask_id_number,
+        actor=_actor,
     )
     env.globals.update(
         L=labels,

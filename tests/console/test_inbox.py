@@ -5,8 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+from sqlalchemy import update
+
 from hub import assistance
 from hub.console.session import CSRF_FIELD
+from hub.models import AssistanceRequest, utcnow
 from tests.console.conftest import (
     CASE_NUMBER,
     CERTIFICATE,
@@ -49,14 +52,23 @@ async def test_the_inbox_shows_only_the_agency_own_requests(console: Console) ->
     assert (await console.request(theirs)).status == "DISPATCHED"
 
 
-async def test_urged_requests_come_first(console: Console) -> None:
-    first = await seal_request(console.live, console.officer)
-    second = await seal_request(console.live, console.officer)
-    await assistance.urge(console.live.state, console.officer, second, "请尽快办理")
+async def test_overdue_and_urged_requests_come_first(console: Console) -> None:
+    calm = await seal_request(console.live, console.officer)
+    urged = await seal_request(console.live, console.officer)
+    late = await seal_request(console.live, console.officer)
+    await assistance.urge(console.live.state, console.officer, urged, "请尽快办理")
+    async with console.live.state.db.transaction() as session:
+        await session.execute(
+            update(AssistanceRequest)
+            .where(AssistanceRequest.id == late)
+            .values(due_at=utcnow() - timedelta(days=1))
+        )
     async with console.signed_in(*ZHANGPU_OFFICER) as client:
         inbox = await client.get("/console/inbox")
-    assert request_links(inbox.text) == [second, first]
+    assert request_links(inbox.text) == [late, urged, calm]
     assert "催办 1 次" in inbox.text
+    assert inbox.text.count('<span class="badge overdue">已超期</span>') == 1
+    assert inbox.text.count('class="pressing"') == 2
 
 
 async def test_answering_a_seal_completes_it_and_empties_the_inbox(console: Console) -> None:

@@ -57,12 +57,15 @@ async def test_dossier_from_all_five_kinds(scene: Scene) -> None:
     shop = next(h for h in d["realEstate"] if h["certificateNumber"].endswith("0023456号"))
     assert shop["areaM2"] == "45.20" and shop["usage"] == "商业"
     assert shop["agency"] == {"id": "realestate-zhangzhou", "kind": "realestate"}
+    [planted] = next(
+        r for r in world["real_estate"] if r["certificate"] == shop["certificateNumber"]
+    )["seals"]
     assert shop["seals"] == [
         {
-            "court": "闽0603",
-            "caseNumber": "（2023）闽0603执567号",
-            "rank": "FIRST",
-            "sealedOn": "2023-03-01",
+            "court": planted["court"],
+            "caseNumber": planted["case_number"],
+            "rank": planted["rank"],
+            "sealedOn": planted["sealed_on"],
             "expiresOn": "2099-02-28",
         }
     ]

@@ -1,4 +1,5 @@
-"""One hub per test module for the table-driven tests (each row builds its own fresh scene)."""
+"""One hub per test module for the table-driven tests: ``shared_hub`` with two console
+agencies, ``api_hub`` with the five mock agencies running."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ import pytest
 import pytest_asyncio
 
 from tests.conftest import PG_URL
-from tests.security.scene import CONSOLE_AGENCIES, Principals, principals
+from tests.security.scene import (
+    CONSOLE_AGENCIES,
+    ApiHub,
+    Principals,
+    principals,
+    running_mocks,
+)
 from tests.support import LiveHub, reset_database, start_hub
 
 
@@ -32,3 +39,12 @@ async def shared_hub(
     url = await module_database(template_db, tmp_path_factory.mktemp("security"))
     async with start_hub(url, agencies=CONSOLE_AGENCIES) as live:
         yield live, await principals(live)
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def api_hub(
+    template_db: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[ApiHub]:
+    url = await module_database(template_db, tmp_path_factory.mktemp("api"))
+    async with running_mocks() as (cluster, agencies), start_hub(url, agencies=agencies) as live:
+        yield ApiHub(live, await principals(live), cluster)

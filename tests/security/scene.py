@@ -10,19 +10,23 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import sys
 import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.sdk.config import AgencyConfig
 from hub.auth import Role
 from hub.models import AuditEntry
+from hub.storage import async_url
 from mocks._common import load_world
 from mocks.runner import MockCluster, render_config
 from tests.support import LiveHub
@@ -188,6 +192,15 @@ async def scene(live: LiveHub, who: Principals) -> Scene:
     )
 
 
+@dataclass
+class ApiHub:
+    """The hub with the five mock agencies as its agencies."""
+
+    live: LiveHub
+    who: Principals
+    mocks: MockCluster
+
+
 # -- audit rows -----------------------------------------------------------------------------
 
 
@@ -237,3 +250,31 @@ async def agency_requests(cluster: MockCluster) -> int:
             *(client.get(f"{url}/_admin/stats") for url in cluster.base_urls.values())
         )
     return sum(int(s.json()["requests"]) for s in stats)
+
+
+# -- outside the application ------------------------------------------------------------
+
+
+async def hub_command(*args: str) -> tuple[int, str]:
+    """The real ``hub`` command in a subprocess: ``(exit status, stdout and stderr)``."""
+    script = Path(sys.executable).with_name("hub")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "hub.cli"]
+    process = await asyncio.create_subprocess_exec(
+        *command,
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode()
+
+
+async def raw_sql(url: str, statement: str, **params: object) -> None:
+    """Someone with database access, not the application."""
+    engine = create_async_engine(async_url(url))
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(sa.text(statement), params)
+    finally:
+        await engine.dispose()

@@ -7,19 +7,13 @@ the agencies themselves.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-
 import pytest
-import pytest_asyncio
 
 from hub.auth import Role
-from mocks.runner import MockCluster
-from tests.security.conftest import module_database
 from tests.security.scene import (
     STRANGER,
     SUBJECT,
-    Principals,
+    ApiHub,
     agency_requests,
     audit_rows,
     code,
@@ -43,22 +37,6 @@ query($c: String!, $i: String!) {
     sources { agency { id } state }
   }
 }"""
-
-
-@dataclass
-class ApiHub:
-    live: LiveHub
-    who: Principals
-    mocks: MockCluster
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def api_hub(
-    template_db: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[ApiHub]:
-    url = await module_database(template_db, tmp_path_factory.mktemp("purpose"))
-    async with running_mocks() as (cluster, agencies), start_hub(url, agencies=agencies) as live:
-        yield ApiHub(live, await principals(live), cluster)
 
 
 async def caller_id(live: LiveHub, token: str) -> int:

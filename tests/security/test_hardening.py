@@ -1,0 +1,215 @@
+"""GraphQL hardening: limits refuse a request before any resolver runs, bodies are bounded,
+batching is off, production hides the schema, and bugs are masked with a logged id."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+
+from hub import cases as case_service
+from tests.security.scene import (
+    SUBJECT,
+    ApiHub,
+    agency_requests,
+    audit_rows,
+    code,
+    file_case,
+    last_audit_id,
+    ok,
+)
+from tests.support import start_hub
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+def deep_dossier(levels: int) -> str:
+    """``case { parties { dossier { subject { dossier { ... realEstateCount } } } } } }``,
+    ``levels`` fields deep: ``case``, ``parties``, two per ``dossier { subject {`` and
+    two for the innermost ``dossier { realEstateCount }``. (The limit counts nesting
+    below the root field: ``levels - 1``.)
+    """
+    assert levels >= 4 and levels % 2 == 0
+    inner = "dossier { realEstateCount }"
+    for _ in range((levels - 4) // 2):
+        inner = f"dossier {{ subject {{ {inner} }} }}"
+    return f"query($n: String!) {{ case(number: $n) {{ parties {{ {inner} }} }} }}"
+
+
+def aliased_dossiers(count: int) -> str:
+    fields = " ".join(
+        f"d{i}: dossier(caseNumber: $c, idNumber: $i) {{ credit {{ listed }} }}"
+        for i in range(count)
+    )
+    return f"query($c: String!, $i: String!) {{ {fields} }}"
+
+
+async def refused_before_resolving(
+    api: ApiHub, query: str, variables: dict[str, str], token: str
+) -> dict[str, object]:
+    live = api.live
+    await live.gql("{ me { id } }", token=token)  # a first use is audited: not part of this
+    before = await last_audit_id(live)
+    asked = await agency_requests(api.mocks)
+    body = await live.gql(query, variables, token=token)
+    assert code(body) == "BAD_USER_INPUT", body
+    assert body["data"] is None
+    assert await agency_requests(api.mocks) == asked, "an agency was called"
+    assert await audit_rows(live, after=before) == [], "a resolver ran"
+    return body
+
+
+async def test_a_query_twenty_levels_deep_is_refused_before_anything_runs(
+    api_hub: ApiHub,
+) -> None:
+    live, who = api_hub.live, api_hub.who
+    case = await file_case(live, who.court_own)
+    deep = deep_dossier(20)
+
+    body = await refused_before_resolving(api_hub, deep, {"n": case}, who.court_own)
+
+    assert "depth" in str(body["errors"]).lower()
+    # the same shape within the limit runs, and does reach the agencies
+    asked = await agency_requests(api_hub.mocks)
+    shallow = ok(await live.gql(deep_dossier(6), {"n": case}, token=who.court_own))
+    assert shallow["case"]["parties"]
+    assert await agency_requests(api_hub.mocks) > asked
+
+
+async def test_sixty_aliases_are_refused_before_anything_runs(api_hub: ApiHub) -> None:
+    live, who = api_hub.live, api_hub.who
+    case = await file_case(live, who.court_own)
+    variables = {"c": case, "i": SUBJECT}
+
+    body = await refused_before_resolving(api_hub, aliased_dossiers(60), variables, who.court_own)
+
+    assert "aliases" in str(body["errors"]).lower()
+    asked = await agency_requests(api_hub.mocks)
+    two = ok(await live.gql(aliased_dossiers(2), variables, token=who.court_own))
+    assert set(two) == {"d0", "d1"}
+    assert await agency_requests(api_hub.mocks) > asked
+
+
+async def test_aliased_mutations_are_refused_before_anything_is_written(
+    api_hub: ApiHub,
+) -> None:
+    live, who = api_hub.live, api_hub.who
+    case = await file_case(live, who.court_own)
+    mutation = "mutation {" + " ".join(
+        f'u{i}: updateCaseStatus(number: "{case}", status: SETTLED) {{ status }}' for i in range(16)
+    )
+    await refused_before_resolving(api_hub, mutation + " }", {}, who.court_own)
+    status = ok(
+        await live.gql("query($n: String!) { case(number: $n) { status } }", {"n": case},
+                       token=who.court_own)
+    )  # fmt: skip
+    assert status["case"]["status"] == "OPEN"
+
+
+async def test_too_many_tokens_is_refused_while_parsing(api_hub: ApiHub) -> None:
+    live, who = api_hub.live, api_hub.who
+    query = "{ " + " ".join("me { id }" for _ in range(600)) + " }"  # 2,402 tokens
+    body = await refused_before_resolving(api_hub, query, {}, who.court_own)
+    assert "tokens" in str(body["errors"]).lower()
+    ok(await live.gql("{ " + " ".join("me { id }" for _ in range(400)) + " }", token=who.admin))
+
+
+async def test_a_too_large_body_is_413(api_hub: ApiHub) -> None:
+    live, who = api_hub.live, api_hub.who
+    limit = live.settings.max_body_bytes
+    padding = "#" + "x" * limit + "\n"
+    headers = {"Authorization": f"Bearer {who.court_own}"}
+    declared = await live.client.post(
+        "/graphql", json={"query": padding + "{ me { id } }"}, headers=headers
+    )
+    assert declared.status_code == 413
+    assert declared.json()["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+    async def undeclared() -> AsyncIterator[bytes]:  # no Content-Length: counted as it arrives
+        data = json.dumps({"query": padding + "{ me { id } }"}).encode()
+        for start in range(0, len(data), 64 * 1024):
+            yield data[start : start + 64 * 1024]
+
+    streamed = await live.client.post(
+        "/graphql",
+        content=undeclared(),
+        headers={**headers, "Content-Type": "application/json"},
+    )
+    assert streamed.status_code == 413
+
+
+async def test_batching_is_off(api_hub: ApiHub) -> None:
+    live, who = api_hub.live, api_hub.who
+    case = await file_case(live, who.court_own)
+    await live.gql("{ me { id } }", token=who.court_own)
+    before = await last_audit_id(live)
+    operation = {
+        "query": "mutation($n: String!) { updateCaseStatus(number: $n, status: SETTLED) { status } }",
+        "variables": {"n": case},
+    }
+    response = await live.client.post(
+        "/graphql",
+        json=[operation, operation],
+        headers={"Authorization": f"Bearer {who.court_own}"},
+    )
+    assert response.status_code == 400
+    assert await audit_rows(live, after=before) == []
+
+
+async def test_limits_follow_the_settings(database_url: str) -> None:
+    async with start_hub(database_url, max_depth=2, max_aliases=1) as live:
+        token = await live.token("court_officer", "闽0602")
+        assert "errors" not in await live.gql("{ cases { nodes { number } } }", token=token)
+        deep = await live.gql("{ cases { nodes { parties { name } } } }", token=token)
+        assert code(deep) == "BAD_USER_INPUT"
+        aliases = await live.gql("{ a: me { id } b: me { id } }", token=token)
+        assert code(aliases) == "BAD_USER_INPUT"
+
+
+INTROSPECTION = "{ __schema { queryType { name } types { name } } }"
+
+
+async def test_development_allows_introspection_and_suggests(database_url: str) -> None:
+    async with start_hub(database_url) as live:
+        token = await live.token("observer", "(2026)闽0602执1号")
+        body = await live.gql(INTROSPECTION, token=token)
+        assert ok(body)["__schema"]["queryType"]["name"] == "Query"
+        typo = await live.gql("{ cass { totalCount } }", token=token)
+        assert "Did you mean" in typo["errors"][0]["message"]
+
+
+async def test_production_refuses_introspection_and_suggests_nothing(database_url: str) -> None:
+    async with start_hub(database_url, env="production") as live:
+        token = await live.token("observer", "(2026)闽0602执1号")
+        body = await live.gql(INTROSPECTION, token=token)
+        assert code(body) == "BAD_USER_INPUT"
+        assert "introspection" in body["errors"][0]["message"].lower()
+        single_type = await live.gql('{ __type(name: "Case") { fields { name } } }', token=token)
+        assert code(single_type) == "BAD_USER_INPUT"
+        typo = await live.gql("{ cass { totalCount } }", token=token)
+        assert code(typo) == "BAD_USER_INPUT"
+        assert "Did you mean" not in typo["errors"][0]["message"]
+        assert "errors" not in await live.gql("{ me { role } }", token=token)
+
+
+async def test_an_unexpected_error_is_masked_and_its_id_logged(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    secret = f"database said: row for {SUBJECT} is corrupt"
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError(secret)
+
+    monkeypatch.setattr(case_service, "get_case", broken)
+    async with start_hub(database_url) as live:
+        token = await live.token("court_officer", "闽0602")
+        body = await live.gql('{ case(number: "（2026）闽0602执1号") { number } }', token=token)
+
+    error = body["errors"][0]
+    assert error["extensions"]["code"] == "INTERNAL"
+    error_id = error["extensions"]["id"]
+    assert error_id and error_id in error["message"]
+    assert SUBJECT not in json.dumps(body, ensure_ascii=False)
+    logged = "".join(capfd.readouterr())
+    assert error_id in logged and "RuntimeError" in logged
