@@ -666,8 +666,14 @@ async def _move(
 
 
 async def _load(session: AsyncSession, principal: Principal | None, request_id: str) -> _Loaded:
-    """The request locked for update (PostgreSQL), with its case and subject."""
-    row = await session.get(AssistanceRequest, request_id, with_for_update=True)
+    """The request locked for update (PostgreSQL) and re-read, with its case and subject.
+
+    Re-read even when the session holds it already: another transaction may have
+    moved it between that read and this lock.
+    """
+    row = await session.get(
+        AssistanceRequest, request_id, with_for_update=True, populate_existing=True
+    )
     case = await session.get(Case, row.case_id) if row is not None else None
     if row is None or case is None:
         raise NotFound("no such assistance request")

@@ -32,6 +32,7 @@ is the whole service (the graph and the console both call it):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Collection, Coroutine, Iterable
 from dataclasses import dataclass, field, replace
@@ -306,6 +307,8 @@ class DossierFetcher:
         self._results: dict[tuple[str, Capability, str], _Pending] = {}
         self._pending: dict[tuple[str, Capability], dict[str, _Pending]] = {}
         self._writes: list[Write] = []
+        self._snapshots_due: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self._snapshot_batches = 0
         self._queued = 0  # writes queued so far
         self._committed = 0  # ... and written (or failed: see _broken)
         self._broken: Exception | None = None
@@ -357,6 +360,7 @@ class DossierFetcher:
             raise self._broken
 
     def queue(self, write: Write) -> None:
+        """Add a write (an audit entry, say) to the next flush; ``commit`` waits for it."""
         self._writes.append(write)
         self._queued += 1
         self._arrivals += 1  # a flush waits for writes still on their way, too
@@ -386,7 +390,10 @@ class DossierFetcher:
         size = max(1, agency.adapter.max_batch)
         chunks = [batch[i : i + size] for i in range(0, len(batch), size)]
         await asyncio.gather(*(self._exchange(agency, capability, c) for c in chunks))
-        await self.commit()
+        # Written now, while slower agencies are still answering (and even if every
+        # reader has gone); a failure reaches the readers through their own commit.
+        with contextlib.suppress(Exception):
+            await self.commit()
 
     async def _exchange(
         self, agency: Agency, capability: Capability, items: list[_Pending]
@@ -436,7 +443,7 @@ class DossierFetcher:
             values = {
                 s.id_number: screen(capability, s, answers.get(s.id_number)) for s in subjects
             }
-            self.queue(self._save_snapshots(agency.id, capability, values, now))
+            self._keep_snapshots(agency.id, capability, values, now)
             return {
                 key: SourceResult(
                     agency.id, capability, SourceState.OK, value, latency_ms, stats.attempts, now
@@ -483,42 +490,40 @@ class DossierFetcher:
             )
             return {row.subject_id: row for row in rows}
 
-    def _save_snapshots(
+    def _keep_snapshots(
         self, agency_id: str, capability: Capability, values: dict[str, Any], at: datetime
-    ) -> Write:
+    ) -> None:
+        """Queue the good answers as snapshots; the next flush upserts them all at once."""
         codec = _CODECS[capability]
-        rows = [
-            {
+        for subject_id, value in values.items():
+            self._snapshots_due[(agency_id, capability.value, subject_id)] = {
                 "agency_id": agency_id,
                 "capability": capability.value,
                 "subject_id": subject_id,
                 "payload": codec.dump_python(value, mode="json"),
                 "fetched_at": at,
             }
-            for subject_id, value in values.items()
-        ]
+        self._snapshot_batches += 1
+        self._queued += 1
+        self._arrivals += 1
+
+    async def _upsert_snapshots(self, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         db = self.hub.db
-
-        async def write(session: AsyncSession) -> None:
-            if not rows:
-                return
-            if db.is_sqlite or db.is_postgres:
-                insert = sqlite_insert if db.is_sqlite else pg_insert
-                stmt = insert(DossierSnapshot).values(rows)
-                await session.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=["agency_id", "capability", "subject_id"],
-                        set_={
-                            "payload": stmt.excluded.payload,
-                            "fetched_at": stmt.excluded.fetched_at,
-                        },
-                    )
+        if db.is_sqlite or db.is_postgres:
+            insert = sqlite_insert if db.is_sqlite else pg_insert
+            stmt = insert(DossierSnapshot).values(rows)
+            await session.execute(
+                stmt.on_conflict_do_update(
+                    index_elements=["agency_id", "capability", "subject_id"],
+                    set_={
+                        "payload": stmt.excluded.payload,
+                        "fetched_at": stmt.excluded.fetched_at,
+                    },
                 )
-            else:  # pragma: no cover - the hub runs on SQLite and PostgreSQL
-                for row in rows:
-                    await session.merge(DossierSnapshot(**row))
-
-        return write
+            )
+        else:  # pragma: no cover - the hub runs on SQLite and PostgreSQL
+            for row in rows:
+                await session.merge(DossierSnapshot(**row))
 
     def _audit_exchange(
         self,
@@ -553,9 +558,13 @@ class DossierFetcher:
         try:
             await self._settle()
             writes, self._writes = self._writes, []
+            rows, self._snapshots_due = list(self._snapshots_due.values()), {}
+            units, self._snapshot_batches = len(writes) + self._snapshot_batches, 0
             try:
-                if writes:
+                if writes or rows:
                     async with self.hub.db.transaction() as session:
+                        if rows:
+                            await self._upsert_snapshots(session, rows)
                         for write in writes:
                             await write(session)
             except Exception as exc:
@@ -564,7 +573,7 @@ class DossierFetcher:
                 self._broken = RuntimeError("the dossier's writes were cancelled")
                 raise
             finally:
-                self._committed += len(writes)
+                self._committed += units
         finally:
             self._flushing = None
             if not done.done():

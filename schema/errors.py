@@ -33,10 +33,11 @@ def classify(error: GraphQLError) -> tuple[dict[str, Any], str]:
     original = error.original_error
     if isinstance(original, HubError):
         return original.extensions(), original.message
-    if original is None:
-        # parse / validation / coercion: the request itself is wrong
+    if original is None or isinstance(original, GraphQLError):
+        # parse / validation / coercion (a scalar refusing a variable's value raises a
+        # GraphQLError of its own): the request itself is wrong
         return {"code": "BAD_USER_INPUT", "field": _input_field(error)}, error.message
-    if isinstance(original, (ValueError, TypeError)) and error.path is None:
+    if isinstance(original, (ValueError, TypeError, ArithmeticError)) and error.path is None:
         return {"code": "BAD_USER_INPUT", "field": _input_field(error)}, str(original)
     error_id = uuid.uuid4().hex[:12]
     log.error(

@@ -1,4 +1,4 @@
-"""Court pages: the case list, a case with its parties, clues and requests, and clues.
+"""Court pages: the case list; a case with its parties, requests, clues and events; clues.
 
 Observers see the same case pages without any form; who may do what is the
 services' (and ``hub.policy``'s) decision, the page only hides what would fail.

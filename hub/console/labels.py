@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from hub.errors import BadUserInput, HubError
+from hub.errors import BadUserInput, HubError, RateLimited
 
 CASE_STATUS = {
     "OPEN": "执行中",
@@ -134,6 +134,20 @@ OUTCOME = {
     "delisted": "已移出",
 }
 
+RESULT_FIELD = {
+    "certificate": "不动产权证号",
+    "registry": "登记机构代码",
+    "rank": "查封顺位",
+    "sealed_on": "查封日期",
+    "expires_on": "到期日",
+    "court": "法院",
+    "case_number": "案号",
+    "document_number": "法律文书号",
+    "plate": "车牌号",
+    "note": "说明",
+    "text": "办理情况",
+}
+
 ERROR_CODE = {
     "BAD_USER_INPUT": "输入有误",
     "UNAUTHENTICATED": "请先登录",
@@ -181,6 +195,8 @@ def label(table: Mapping[str, str], code: object) -> str:
 
 def error_text(error: HubError) -> str:
     """A sentence for an officer: what kind of failure, in Chinese, then the hub's message."""
+    if isinstance(error, RateLimited):
+        return f"查询过于频繁，请 {error.retry_after} 秒后再试。"
     head = ERROR_CODE.get(error.code, ERROR_CODE["INTERNAL"])
     if error.code == "INTERNAL":
         return head  # the message of an unexpected error is not for display

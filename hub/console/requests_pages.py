@@ -24,6 +24,7 @@ from hub.console.answers import HOLDING_FIELDS, read_answer
 from hub.console.cases_pages import case_url, load_case, party_by_id
 from hub.console.web import (
     PREFIX,
+    SHANGHAI,
     Visit,
     allowed,
     done_url,
@@ -35,7 +36,6 @@ from hub.console.web import (
 from hub.courts import COURTS_BY_CODE
 from hub.errors import BadUserInput, HubError
 from hub.models import AssistanceRequest, Case
-from schema.display import SHANGHAI
 
 PAGE_SIZE = 50
 OPEN_LIMIT = 500  # per status; an inbox longer than this is a different problem

@@ -21,11 +21,16 @@ _BAD_TOKEN = "令牌无效、已过期或已被吊销，请核对后重新输入
 _EXPIRED_FORM = "登录页面已过期，请重新提交。"
 
 
-def _login_form(
-    request: Request, session: sessions.Session, error: str | None, status: int
-) -> Response:
-    response = render(request, "login.html", {"csrf": session.csrf, "error": error}, status=status)
-    sessions.store(response, request, codec_of(hub_of(request)), session)
+def _login_form(request: Request, current: sessions.Session | None, error: str | None) -> Response:
+    """The form (again): a visitor without a session gets an anonymous one for its CSRF value.
+
+    An existing session is reused, not re-signed: showing this page must not
+    extend a session's life, and another tab's forms keep their CSRF value.
+    """
+    session = current or sessions.anonymous()
+    response = render(request, "login.html", {"csrf": session.csrf, "error": error})
+    if current is None:
+        sessions.store(response, request, codec_of(hub_of(request)), session)
     return response
 
 
@@ -34,16 +39,15 @@ async def login(request: Request) -> Response:
     codec = codec_of(hub)
     current = sessions.read(request, codec)
     if request.method == "GET":
-        # keep a valid session's CSRF value: another open tab's forms stay usable
-        return _login_form(request, current or sessions.anonymous(), None, 200)
+        return _login_form(request, current, None)
     form = await request.form()
     if not sessions.csrf_ok(current, form.get(sessions.CSRF_FIELD)):
-        return _login_form(request, current or sessions.anonymous(), _EXPIRED_FORM, 200)
+        return _login_form(request, current, _EXPIRED_FORM)
     token = form.get("token")
     token = token.strip() if isinstance(token, str) else ""
     principal = await sign_in(hub.db, token, via="console")  # audited as auth.sign_in
     if principal is None:
-        return _login_form(request, current or sessions.anonymous(), _BAD_TOKEN, 200)
+        return _login_form(request, current, _BAD_TOKEN)
     response = redirect(HOME_BY_ROLE[principal.role])
     sessions.store(response, request, codec, sessions.signed_in(principal.id, hash_token(token)))
     return response

@@ -2,7 +2,8 @@
 
 Every console endpoint is a ``page``: it authenticates the visit (a bearer
 header or the session cookie), checks the CSRF field of every cookie-borne
-POST, and turns ``NotFound`` / ``Forbidden`` into error pages. A browser
+POST, and turns any ``HubError`` a handler did not show inline into an error
+page (``NotFound`` 404, ``Forbidden`` 403 ...). A browser
 without a session is sent to the sign-in page; anything else without
 credentials, and any bad bearer token, gets a bare 401.
 """
@@ -17,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
+from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.requests import Request
@@ -28,9 +30,9 @@ from hub.console import session as sessions
 from hub.errors import Forbidden, HubError
 from hub.state import HubState
 from hub.validation import mask_id_number
-from schema.display import local
 
 PREFIX = "/console"
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # stored in UTC, shown in the court's time
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
@@ -56,13 +58,24 @@ class Visit:
         return self.session.csrf if self.session else ""
 
 
+# Pages carry personal data: no caching anywhere. The console runs no inline script or
+# style and posts only to itself, which the CSP pins down.
+_PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+}
+
+
 Handler = Callable[[Visit], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def _fmt_dt(value: datetime | None) -> str:
-    shown = local(value)
-    return shown.strftime("%Y-%m-%d %H:%M") if shown else ""
+    return value.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def _fmt_date(value: date | str | None) -> str:
@@ -140,15 +153,11 @@ def render(
         **context,
     }
     html = ENV.get_template(template).render(values)
-    return HTMLResponse(html, status_code=status, headers=_NO_STORE)
-
-
-# Pages carry personal data: keep them out of shared caches and the back-button cache.
-_NO_STORE = {"Cache-Control": "no-store", "X-Frame-Options": "DENY"}
+    return HTMLResponse(html, status_code=status, headers=_PAGE_HEADERS)
 
 
 def redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303, headers=_NO_STORE)
+    return RedirectResponse(url, status_code=303, headers=_PAGE_HEADERS)
 
 
 def unauthenticated() -> Response:
@@ -226,7 +235,7 @@ def page(handler: Handler) -> Endpoint:
         if request.method == "POST" and visit.session is not None:
             form = await request.form()
             if not sessions.csrf_ok(visit.session, form.get(sessions.CSRF_FIELD)):
-                error = Forbidden("the form has expired; reload the page and submit it again")
+                error = Forbidden("表单已过期，请刷新页面后重新提交。")
                 return error_page(request, visit, error, 403)
         try:
             return await handler(visit)

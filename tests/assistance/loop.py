@@ -60,7 +60,9 @@ EVALUATE = (
     " evaluateAssistanceRequest(id: $id, rating: $rating, comment: $comment) {"
     " id evaluation { rating comment } } }"
 )
-CANCEL = "mutation($id: ID!, $r: String!) { cancelAssistanceRequest(id: $id, reason: $r) { id status } }"
+CANCEL = (
+    "mutation($id: ID!, $r: String!) { cancelAssistanceRequest(id: $id, reason: $r) { id status } }"
+)
 RESEND = "mutation($id: ID!) { resendAssistanceRequest(id: $id) { id status failure } }"
 
 FILE = """
@@ -100,6 +102,11 @@ def error(body: dict[str, Any]) -> dict[str, Any]:
     assert body.get("errors"), body
     first: dict[str, Any] = body["errors"][0]
     return first
+
+
+def code(body: dict[str, Any]) -> str:
+    """The error code of a failed operation."""
+    return str(error(body)["extensions"]["code"])
 
 
 @dataclass

@@ -13,8 +13,8 @@ from tests.assistance.loop import (
     RESEND,
     URGE,
     api_loop,
+    code,
     data,
-    error,
     mocks,
 )
 
@@ -68,7 +68,7 @@ async def test_same_key_twice_is_one_request_and_one_delivery(
         again = data(await loop.create(idempotencyKey="k-1", **POLICE))["createAssistanceRequest"]
         assert again["id"] == first["id"]
         other = await loop.create(idempotencyKey="k-1", agencyId="police-fujian", action="QUERY")
-        assert error(other)["extensions"]["code"] == "CONFLICT"
+        assert code(other) == "CONFLICT"
         await loop.wait_status(first["id"], {"COMPLETED"})
         stats = await admin.stats("police")
         assert (stats["assistance_received"], stats["assistance_duplicates"]) == (1, 0)
@@ -100,13 +100,18 @@ async def test_failed_after_the_budget_then_resent(database_url: str, cluster: M
         assert [e["kind"] for e in failed["events"]] == ["CREATED", "FAILED"]
         assert (await admin.stats("police"))["assistance_received"] == 0
         # urging a failed delivery is pointless: re-send it
-        assert error(await loop.gql(URGE, {"id": created["id"]}))["extensions"]["code"] == "CONFLICT"
+        assert code(await loop.gql(URGE, {"id": created["id"]})) == "CONFLICT"
 
         await admin.faults("police", down=False)
         resent = data(await loop.gql(RESEND, {"id": created["id"]}))["resendAssistanceRequest"]
         assert resent == {"id": created["id"], "status": "PENDING", "failure": None}
         node = await loop.wait_status(created["id"], {"COMPLETED"})
-        assert [e["kind"] for e in node["events"]][:4] == ["CREATED", "FAILED", "RESENT", "DISPATCHED"]
+        assert [e["kind"] for e in node["events"]][:4] == [
+            "CREATED",
+            "FAILED",
+            "RESENT",
+            "DISPATCHED",
+        ]
         assert node["idempotencyKey"] == created["idempotencyKey"]
         stats = await admin.stats("police")
         assert (stats["assistance_received"], stats["assistance_duplicates"]) == (1, 0)

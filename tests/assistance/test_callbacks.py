@@ -24,7 +24,9 @@ async def cluster() -> AsyncIterator[MockCluster]:
 
 
 @pytest.fixture
-async def dispatched(database_url: str, cluster: MockCluster) -> AsyncIterator[tuple[Loop, dict[str, Any]]]:
+async def dispatched(
+    database_url: str, cluster: MockCluster
+) -> AsyncIterator[tuple[Loop, dict[str, Any]]]:
     """A police order delivered and waiting; the mock sends no callbacks of its own."""
     async with api_loop(database_url, cluster) as (loop, admin):
         await admin.faults("police", callbacks=False, complete_after_ms=60_000)
@@ -130,11 +132,15 @@ async def test_refused_callbacks_change_nothing(dispatched: tuple[Loop, dict[str
     assert (await post(loop, body(node, timestamp=old)))[0] == 401  # stale: maybe a replay
     assert (await post(loop, body(node, timestamp=None)))[0] == 401
     assert (await post(loop, b"{not json"))[0] == 400
-    assert (await post(loop, body(node, agency_ref="PL-999999", request_id=None, idempotency_key=None)))[0] == 404
+    assert (
+        await post(loop, body(node, agency_ref="PL-999999", request_id=None, idempotency_key=None))
+    )[0] == 404
     assert (await post(loop, good, agency="police-nowhere"))[0] == 404
     # a real agency cannot report on another agency's order
     credit = body(node, agency_ref=node["agencyRef"])
-    assert (await post(loop, credit, agency="credit-fujian", secret=DEV_SECRETS["credit"]))[0] == 404
+    assert (await post(loop, credit, agency="credit-fujian", secret=DEV_SECRETS["credit"]))[
+        0
+    ] == 404
 
     assert await state(loop, node["id"]) == before
     # and the refused event was not remembered: once properly signed, it applies

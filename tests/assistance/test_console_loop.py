@@ -19,6 +19,7 @@ from tests.assistance.loop import (
     ZHANGPU_CERT,
     ZHOU,
     Loop,
+    code,
     console_agency,
     data,
     error,
@@ -56,9 +57,9 @@ async def test_full_loop_create_inbox_acknowledge_answer_evaluate(loop: Loop) ->
     assert created["overdue"] is False
 
     officer = await loop.agency_token(CONSOLE_AGENCY)
-    inbox = data(
-        await loop.gql(LIST, {"first": 10, "order": "INBOX"}, token=officer)
-    )["assistanceRequests"]
+    inbox = data(await loop.gql(LIST, {"first": 10, "order": "INBOX"}, token=officer))[
+        "assistanceRequests"
+    ]
     assert inbox["totalCount"] == 1
     assert inbox["nodes"][0]["id"] == rid
     # the addressed agency sees the subject's full ID number: it has to act on it
@@ -68,28 +69,37 @@ async def test_full_loop_create_inbox_acknowledge_answer_evaluate(loop: Loop) ->
     acked = data(await loop.gql(ACK, {"id": rid}, token=officer))["acknowledgeAssistanceRequest"]
     assert acked["status"] == "ACKNOWLEDGED"
     # acknowledging twice is an illegal transition
-    assert error(await loop.gql(ACK, {"id": rid}, token=officer))["extensions"]["code"] == "CONFLICT"
+    assert code(await loop.gql(ACK, {"id": rid}, token=officer)) == "CONFLICT"
 
     expires = (date.today() + timedelta(days=20)).isoformat()
     answered = data(
         await loop.gql(
             ANSWER,
-            {"input": {"id": rid, "outcome": "sealed", "result": {"rank": "first", "expires_on": expires}}},
+            {
+                "input": {
+                    "id": rid,
+                    "outcome": "sealed",
+                    "result": {"rank": "first", "expires_on": expires},
+                }
+            },
             token=officer,
         )
     )["answerAssistanceRequest"]
     assert answered["status"] == "COMPLETED"
-    assert answered["answer"] == {"outcome": "sealed", "result": {"rank": "first", "expires_on": expires}}
+    assert answered["answer"] == {
+        "outcome": "sealed",
+        "result": {"rank": "first", "expires_on": expires},
+    }
     assert answered["sealRank"] == "FIRST"
     assert answered["sealExpiresOn"] == expires
     assert answered["answeredAt"] is not None
 
-    evaluated = data(
-        await loop.gql(EVALUATE, {"id": rid, "rating": 5, "comment": "及时"})
-    )["evaluateAssistanceRequest"]
+    evaluated = data(await loop.gql(EVALUATE, {"id": rid, "rating": 5, "comment": "及时"}))[
+        "evaluateAssistanceRequest"
+    ]
     assert evaluated["evaluation"] == {"rating": 5, "comment": "及时"}
     again = await loop.gql(EVALUATE, {"id": rid, "rating": 4})
-    assert error(again)["extensions"]["code"] == "CONFLICT"
+    assert code(again) == "CONFLICT"
 
     final = await loop.get(rid)
     assert final is not None
@@ -131,14 +141,19 @@ async def test_answer_without_acknowledging_passes_through_acknowledged(loop: Lo
 
 @pytest.mark.parametrize(
     ("result", "field"),
-    [({"rank": "SECOND"}, "result.rank"), ({"rank": "FIRST", "expires_on": "soon"}, "result.expires_on")],
+    [
+        ({"rank": "SECOND"}, "result.rank"),
+        ({"rank": "FIRST", "expires_on": "soon"}, "result.expires_on"),
+    ],
 )
 async def test_bad_seal_answer_is_refused_and_changes_nothing(
     loop: Loop, result: dict[str, str], field: str
 ) -> None:
     rid = str((await seal(loop))["id"])
     officer = await loop.agency_token(CONSOLE_AGENCY)
-    body = await loop.gql(ANSWER, {"input": {"id": rid, "outcome": "sealed", "result": result}}, token=officer)
+    body = await loop.gql(
+        ANSWER, {"input": {"id": rid, "outcome": "sealed", "result": result}}, token=officer
+    )
     err = error(body)
     assert err["extensions"] == {"code": "BAD_USER_INPUT", "field": field}
     node = await loop.get(rid)
@@ -159,7 +174,7 @@ async def test_reject_then_evaluate(loop: Loop) -> None:
 
 async def test_evaluate_before_answer_is_conflict(loop: Loop) -> None:
     rid = str((await seal(loop))["id"])
-    assert error(await loop.gql(EVALUATE, {"id": rid, "rating": 3}))["extensions"]["code"] == "CONFLICT"
+    assert code(await loop.gql(EVALUATE, {"id": rid, "rating": 3})) == "CONFLICT"
     bad = await loop.gql(EVALUATE, {"id": rid, "rating": 6})
     assert error(bad)["extensions"] == {"code": "BAD_USER_INPUT", "field": "rating"}
 
@@ -172,19 +187,21 @@ async def test_other_agencies_and_courts_see_nothing(loop: Loop) -> None:
     assert listed["assistanceRequests"]["totalCount"] == 0
     # nor may it answer: the order does not exist for it
     body = await loop.gql(ANSWER, {"input": {"id": rid, "outcome": "x"}}, token=other)
-    assert error(body)["extensions"]["code"] == "NOT_FOUND"
+    assert code(body) == "NOT_FOUND"
 
     other_court = await loop.live.token("court_officer", "闽0603")
     assert await loop.get(rid, token=other_court) is None
-    assert error(await loop.gql(URGE, {"id": rid}, token=other_court))["extensions"]["code"] == "NOT_FOUND"
+    assert code(await loop.gql(URGE, {"id": rid}, token=other_court)) == "NOT_FOUND"
 
     # the court may read but not answer its own request
-    assert error(await loop.gql(ACK, {"id": rid}))["extensions"]["code"] == "FORBIDDEN"
+    assert code(await loop.gql(ACK, {"id": rid})) == "FORBIDDEN"
 
 
 async def test_urged_requests_come_first_in_the_inbox(loop: Loop) -> None:
     first = str((await seal(loop))["id"])
-    second = str((await seal(loop, subjectIdNumber=DEBTOR, action="QUERY", documentNumber=None))["id"])
+    second = str(
+        (await seal(loop, subjectIdNumber=DEBTOR, action="QUERY", documentNumber=None))["id"]
+    )
     officer = await loop.agency_token(CONSOLE_AGENCY)
 
     async def inbox() -> list[str]:
@@ -210,7 +227,9 @@ async def test_pagination_and_case_rollup(loop: Loop) -> None:
     assert page["totalCount"] == 3
     assert page["pageInfo"]["hasNextPage"] is True
     rest = data(
-        await loop.gql(LIST, {"first": 2, "order": "NEWEST", "after": page["pageInfo"]["endCursor"]})
+        await loop.gql(
+            LIST, {"first": 2, "order": "NEWEST", "after": page["pageInfo"]["endCursor"]}
+        )
     )["assistanceRequests"]
     assert rest["pageInfo"]["hasNextPage"] is False
     assert {n["id"] for n in page["nodes"] + rest["nodes"]} == set(ids)
@@ -230,7 +249,14 @@ async def test_pagination_and_case_rollup(loop: Loop) -> None:
     assert [r["id"] for r in case["assistanceRequests"]] == ids
 
     only_rejected = data(
-        await loop.gql(LIST, {"first": 10, "order": "NEWEST", "f": {"status": "REJECTED", "caseNumber": loop.number}})
+        await loop.gql(
+            LIST,
+            {
+                "first": 10,
+                "order": "NEWEST",
+                "f": {"status": "REJECTED", "caseNumber": loop.number},
+            },
+        )
     )["assistanceRequests"]
     assert [n["id"] for n in only_rejected["nodes"]] == [ids[0]]
     none_overdue = data(

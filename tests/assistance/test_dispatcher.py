@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from hub import assistance
 from hub.dispatcher import Dispatcher
-from hub.models import AuditEntry, OutboxEntry
+from hub.models import AuditEntry, OutboxEntry, utcnow
 from mocks.runner import MockCluster
 from tests.assistance.loop import FAST, Admin, Loop, data, file_case, mock_agencies, mocks
 from tests.support import start_hub
@@ -40,7 +41,7 @@ async def create(loop: Loop, n: int) -> list[str]:
 
 
 async def test_concurrent_claims_never_share_a_row(quiet: tuple[Loop, Admin]) -> None:
-    loop, admin = quiet
+    loop, _ = quiet
     await create(loop, 7)
     hub = loop.live.state
     a, b = Dispatcher(hub, batch=3, worker_id="a"), Dispatcher(hub, batch=3, worker_id="b")
@@ -66,7 +67,7 @@ async def test_lapsed_lease_is_reclaimed_and_looked_up_before_resending(
         raise RuntimeError("killed between delivery and commit")
 
     monkeypatch.setattr(assistance, "record_dispatch", crash)
-    doomed = Dispatcher(hub, lease_s=1.0, worker_id="doomed")
+    doomed = Dispatcher(hub, lease_s=60.0, worker_id="doomed")
     assert await doomed.run_once() == 1
     assert (await admin.stats("police"))["assistance_received"] == 1
     node = await loop.get(rid)
@@ -75,7 +76,12 @@ async def test_lapsed_lease_is_reclaimed_and_looked_up_before_resending(
     monkeypatch.setattr(assistance, "record_dispatch", real)
     heir = Dispatcher(hub, worker_id="heir")
     assert await heir.run_once() == 0  # still leased by the dead worker
-    await asyncio.sleep(1.0)
+    async with hub.db.transaction() as session:  # the lease lapses (without waiting for it)
+        await session.execute(
+            update(OutboxEntry)
+            .where(OutboxEntry.claimed_by == "doomed")
+            .values(claimed_until=utcnow() - timedelta(seconds=1))
+        )
     assert await heir.run_once() == 1
     node = await loop.wait_status(rid, {"DISPATCHED"})
     assert node["agencyRef"] == "PL-000001"
@@ -84,7 +90,9 @@ async def test_lapsed_lease_is_reclaimed_and_looked_up_before_resending(
     assert stats["by_path"].get("/api/v1/assistance", 0) >= 2  # one POST, then the lookup GET
     async with hub.db.session() as session:
         entry = await session.scalar(
-            select(AuditEntry).where(AuditEntry.action == "agency.dispatch", AuditEntry.target == rid)
+            select(AuditEntry).where(
+                AuditEntry.action == "agency.dispatch", AuditEntry.target == rid
+            )
         )
         row = await session.scalar(
             select(OutboxEntry).where(OutboxEntry.request_id == rid, OutboxEntry.task == "deliver")

@@ -20,6 +20,7 @@ from tests.assistance.loop import (
     ZHANGPU_CERT,
     ZHOU,
     Loop,
+    code,
     console_agency,
     data,
     error,
@@ -52,7 +53,10 @@ QUERY = {"agencyId": CONSOLE_AGENCY, "action": "QUERY", "subjectIdNumber": ZHOU}
         ({"agencyId": "realestate-nowhere"}, "agencyId"),
         ({"details": [1, 2]}, "details"),
         ({"action": "UNSEAL", "documentNumber": "X"}, "details"),
-        ({"action": "UNSEAL", "documentNumber": "X", "details": {"seal_request_id": "nope"}}, "details"),
+        (
+            {"action": "UNSEAL", "documentNumber": "X", "details": {"seal_request_id": "nope"}},
+            "details",
+        ),
         ({"idempotencyKey": "k" * 201}, "idempotencyKey"),
         ({"caseNumber": "no case number"}, "caseNumber"),
     ],
@@ -68,17 +72,17 @@ async def test_bad_input_names_the_field_and_writes_nothing(
 
 async def test_only_the_cases_own_court_creates(loop: Loop) -> None:
     other = await loop.live.token("court_officer", "闽0603")
-    assert error(await loop.create(token=other, **QUERY))["extensions"]["code"] == "FORBIDDEN"
+    assert code(await loop.create(token=other, **QUERY)) == "FORBIDDEN"
     observer = await loop.live.token("observer", loop.number)
-    assert error(await loop.create(token=observer, **QUERY))["extensions"]["code"] == "FORBIDDEN"
+    assert code(await loop.create(token=observer, **QUERY)) == "FORBIDDEN"
     agency = await loop.agency_token(CONSOLE_AGENCY)
-    assert error(await loop.create(token=agency, **QUERY))["extensions"]["code"] == "FORBIDDEN"
+    assert code(await loop.create(token=agency, **QUERY)) == "FORBIDDEN"
     # the observer of the case follows its requests, read-only
     rid = data(await loop.create(**QUERY))["createAssistanceRequest"]["id"]
     seen = await loop.get(rid, token=observer)
     assert seen is not None
     assert seen["subject"]["idNumber"] != ZHOU  # masked for observers
-    assert error(await loop.gql(URGE, {"id": rid}, token=observer))["extensions"]["code"] == "FORBIDDEN"
+    assert code(await loop.gql(URGE, {"id": rid}, token=observer)) == "FORBIDDEN"
 
 
 async def test_same_key_same_body_returns_the_first_request(loop: Loop) -> None:
@@ -86,7 +90,9 @@ async def test_same_key_same_body_returns_the_first_request(loop: Loop) -> None:
     # the same body, written differently (half-width parentheses, lower-case x)
     again = data(
         await loop.create(
-            idempotencyKey="order-1", caseNumber=loop.number.replace("（", "(").replace("）", ")"), **QUERY
+            idempotencyKey="order-1",
+            caseNumber=loop.number.replace("（", "(").replace("）", ")"),
+            **QUERY,
         )
     )["createAssistanceRequest"]
     assert again["id"] == first["id"]
@@ -98,7 +104,7 @@ async def test_same_key_same_body_returns_the_first_request(loop: Loop) -> None:
 async def test_same_key_other_body_is_conflict(loop: Loop) -> None:
     data(await loop.create(idempotencyKey="order-2", **QUERY))
     other = await loop.create(idempotencyKey="order-2", **{**QUERY, "subjectIdNumber": DEBTOR})
-    assert error(other)["extensions"]["code"] == "CONFLICT"
+    assert code(other) == "CONFLICT"
     assert await count(loop, AssistanceRequest) == 1
 
 
@@ -112,15 +118,19 @@ async def test_cancel_before_answer_only(loop: Loop) -> None:
     rid = data(await loop.create(**QUERY))["createAssistanceRequest"]["id"]
     cancelled = data(await loop.gql(CANCEL, {"id": rid, "r": "已和解"}))["cancelAssistanceRequest"]
     assert cancelled["status"] == "CANCELLED"
-    assert error(await loop.gql(CANCEL, {"id": rid, "r": "again"}))["extensions"]["code"] == "CONFLICT"
-    assert error(await loop.gql(URGE, {"id": rid}))["extensions"]["code"] == "CONFLICT"
+    assert code(await loop.gql(CANCEL, {"id": rid, "r": "again"})) == "CONFLICT"
+    assert code(await loop.gql(URGE, {"id": rid})) == "CONFLICT"
     officer = await loop.agency_token(CONSOLE_AGENCY)
-    assert error(await loop.gql(ACK, {"id": rid}, token=officer))["extensions"]["code"] == "CONFLICT"
+    assert code(await loop.gql(ACK, {"id": rid}, token=officer)) == "CONFLICT"
     # only FAILED requests are re-sent
-    assert error(await loop.gql(RESEND, {"id": rid}))["extensions"]["code"] == "CONFLICT"
+    assert code(await loop.gql(RESEND, {"id": rid})) == "CONFLICT"
     node = await loop.get(rid)
     assert node is not None
-    assert node["events"][-1] == {"kind": "CANCELLED", "actor": node["events"][-1]["actor"], "note": "已和解"}
+    assert node["events"][-1] == {
+        "kind": "CANCELLED",
+        "actor": node["events"][-1]["actor"],
+        "note": "已和解",
+    }
 
 
 async def test_console_requests_never_reach_the_outbox(loop: Loop) -> None:
@@ -166,7 +176,7 @@ async def test_unseal_lifts_a_completed_seal_once(loop: Loop) -> None:
     assert lifted["details"]["certificate"] == ZHANGPU_CERT  # carried over from the seal
     assert lifted["details"]["seal_request_id"] == sealed["id"]
     twice = await loop.create(**{**unseal, "idempotencyKey": "another"})
-    assert error(twice)["extensions"]["code"] == "CONFLICT"
+    assert code(twice) == "CONFLICT"
 
 
 CLUE = """
@@ -212,6 +222,6 @@ async def test_confirming_a_clue_creates_its_proposed_requests(loop: Loop) -> No
     assert [r["id"] for r in again] == [requests[0]["id"]]
     assert await count(loop, AssistanceRequest) == 1
     other = await loop.live.token("court_officer", "闽0603")
-    assert error(await loop.gql(CONFIRM, {"id": clue["id"], "doc": "D-1"}, token=other))[
-        "extensions"
-    ]["code"] == "NOT_FOUND"
+    assert (
+        code(await loop.gql(CONFIRM, {"id": clue["id"], "doc": "D-1"}, token=other)) == "NOT_FOUND"
+    )

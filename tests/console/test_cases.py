@@ -134,7 +134,14 @@ async def test_creating_a_request_from_the_form(console: Console) -> None:
         assert again.headers["location"] == created.headers["location"]
         page = await client.get(created.headers["location"])
         assert "协助请求已创建" in page.text and CERTIFICATE in page.text
+        request_id = created.headers["location"].split("/")[-1].split("?")[0]
+        cancelled = await client.post(
+            f"/console/requests/{request_id}/cancel",
+            data={"csrf": data["csrf"], "reason": "被执行人已主动履行"},
+        )
+        assert cancelled.status_code == 303
     assert await count(console, AssistanceRequest) == 1
+    assert (await console.request(request_id)).status == "CANCELLED"
 
 
 async def test_urge_and_evaluate_from_the_case_page(console: Console) -> None:

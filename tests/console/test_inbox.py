@@ -91,6 +91,10 @@ async def test_answering_a_seal_completes_it_and_empties_the_inbox(console: Cons
         assert "已答复" in inbox.text
         done = await client.get("/console/inbox?status=COMPLETED")
         assert request_links(done.text) == [request_id]
+    async with console.signed_in("court_officer", "闽0623") as court:
+        shown = await court.get(f"/console/requests/{request_id}")
+        assert f"已查封（轮候，查封至{expiry}）" in re.sub(r"\s+", "", shown.text)
+        assert "提交评价" in shown.text  # the court may now rate the answer
     row = await console.request(request_id)
     assert row.status == "COMPLETED"
     assert row.outcome == "sealed"

@@ -102,10 +102,12 @@ async def test_pages_cover_the_log_once(shared_hub: tuple[LiveHub, Principals]) 
 
 async def test_entries_show_their_chain(shared_hub: tuple[LiveHub, Principals]) -> None:
     live, who = shared_hub
+    await scene(live, who)
     entries = await log(live, who.admin, first=5)
+    assert len(entries) == 5
     for newer, older in itertools.pairwise(entries):
-        if int(newer["id"]) == int(older["id"]) + 1:
-            assert newer["prevHash"] == older["hash"]
+        assert int(newer["id"]) == int(older["id"]) + 1  # unfiltered: consecutive
+        assert newer["prevHash"] == older["hash"]
 
 
 async def test_searching_is_recorded(shared_hub: tuple[LiveHub, Principals]) -> None:

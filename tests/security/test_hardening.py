@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from datetime import date
 
 import pytest
 
@@ -14,6 +15,7 @@ from tests.security.scene import (
     ApiHub,
     agency_requests,
     audit_rows,
+    case_number,
     code,
     file_case,
     last_audit_id,
@@ -213,3 +215,36 @@ async def test_an_unexpected_error_is_masked_and_its_id_logged(
     assert SUBJECT not in json.dumps(body, ensure_ascii=False)
     logged = "".join(capfd.readouterr())
     assert error_id in logged and "RuntimeError" in logged
+
+
+@pytest.mark.parametrize(
+    ("declared", "value", "field"),
+    [
+        ("Decimal!", "abc", "v"),
+        ("Decimal!", "NaN", "amountClaimed"),
+        ("Decimal!", "1e999999999", "amountClaimed"),
+        ("Date!", "2026-13-01", "v"),
+        ("Date!", 20260101, "v"),
+        ("Int!", 2**40, "v"),
+        ("CaseStatus!", "CLOSED", "v"),
+    ],
+)
+async def test_values_a_scalar_refuses_are_input_errors(
+    api_hub: ApiHub, declared: str, value: object, field: str
+) -> None:
+    """A value the graph or the service cannot read is the caller's mistake, never INTERNAL."""
+    live, who = api_hub.live, api_hub.who
+    number, today = case_number(1), date.today().isoformat()
+    uses = {
+        "Decimal!": f'fileCase(input: {{number: "{number}", filedOn: "{today}", cause: "c",'
+        " amountClaimed: $v, parties: []}) { number }",
+        "Date!": f'fileCase(input: {{number: "{number}", filedOn: $v, cause: "c",'
+        ' amountClaimed: "1.00", parties: []}) { number }',
+        "Int!": "assistanceRequests(first: $v) { totalCount }",
+        "CaseStatus!": f'updateCaseStatus(number: "{number}", status: $v) {{ status }}',
+    }
+    kind = "query" if declared == "Int!" else "mutation"
+    body = await live.gql(f"{kind}($v: {declared}) {{ {uses[declared]} }}", {"v": value},
+                          token=who.court_own)  # fmt: skip
+    assert code(body) == "BAD_USER_INPUT", body
+    assert body["errors"][0]["extensions"]["field"] == field
