@@ -17,6 +17,7 @@ from hub.errors import BadUserInput, NotFound
 from hub.models import AssistanceRequest as RequestRow
 from hub.models import Case as CaseRow
 from hub.models import RequestEvent as EventRow
+from schema.agencies import Agency
 from schema.cases import Case, PageInfo, Party
 from schema.context import Info
 from schema.display import local
@@ -94,6 +95,11 @@ class AssistanceRequest:
         party = next(p for p in self.case_row.parties if p.id == self.row.party_id)
         full = policy.sees_full_request_subject(info.context.principal, self.row, self.case_row)
         return Party(row=party, case_row=self.case_row, full_id=full)
+
+    @strawberry.field(description="The addressed agency (null if no longer configured).")
+    def agency(self, info: Info) -> Agency | None:
+        instance = info.context.hub.agencies.get(self.row.agency_id)
+        return Agency(instance=instance) if instance is not None else None
 
     @strawberry.field
     def agency_id(self) -> str:

@@ -28,7 +28,7 @@ CONSOLE_AGENCY = "realestate-zhangpu"
 ZHANGPU_CERT = "闽(2017)漳浦县不动产权第0006789号"
 
 REQUEST = """
-  id status action agencyId agencyName caseNumber court documentNumber details idempotencyKey
+  id status action agencyId agencyName agency { id channel } caseNumber court documentNumber details idempotencyKey
   createdAt dueAt dispatchedAt acknowledgedAt answeredAt overdue urgeCount failure agencyRef
   sealRank sealExpiresOn unsealsId
   answer { outcome result } evaluation { rating comment }

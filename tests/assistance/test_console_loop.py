@@ -54,6 +54,7 @@ async def test_full_loop_create_inbox_acknowledge_answer_evaluate(loop: Loop) ->
     assert created["status"] == "DISPATCHED"
     assert [e["kind"] for e in created["events"]] == ["CREATED", "DISPATCHED"]  # type: ignore[index, union-attr]
     assert created["subject"] == {"name": "周某", "idNumber": ZHOU}
+    assert created["agency"] == {"id": CONSOLE_AGENCY, "channel": "CONSOLE"}
     assert created["overdue"] is False
 
     officer = await loop.agency_token(CONSOLE_AGENCY)

@@ -151,12 +151,17 @@ async def test_two_servers_and_two_workers_deliver_each_request_once(
             await asyncio.sleep(0.25)
         await asyncio.sleep(1.0)  # a duplicate delivery, if any, would arrive now
         total, duplicates = await received(cluster)
-        assert total == REQUESTS
-        assert duplicates == 0
 
         db = Database(database_url)
         try:
             async with db.session() as session:
+                retried = (
+                    await session.execute(
+                        sa.select(OutboxEntry.attempts, sa.func.count())
+                        .where(OutboxEntry.task == "deliver")
+                        .group_by(OutboxEntry.attempts)
+                    )
+                ).all()
                 pending = await session.scalar(
                     sa.select(sa.func.count())
                     .select_from(AssistanceRequest)
@@ -173,6 +178,9 @@ async def test_two_servers_and_two_workers_deliver_each_request_once(
                 )
         finally:
             await db.dispose()
+        why = f"deliveries by outbox attempts: {sorted(tuple(r) for r in retried)}"
+        assert total == REQUESTS, why
+        assert duplicates == 0, why
         assert pending == 0
         pids = {str(p.pid) for p in processes}
         delivering = {c.split(":")[-2] for c in claimers if c}
