@@ -29,7 +29,7 @@ from sqlalchemy.orm import ORMExecuteState, Session
 
 from hub import policy
 from hub.auth import Principal
-from hub.errors import BadUserInput, HubError
+from hub.errors import BadUserInput
 from hub.models import AuditEntry, AuditHead, utcnow
 from hub.storage import Database
 from hub.validation import normalize_case_number
@@ -153,8 +153,8 @@ async def verify_chain(db: Database, *, batch: int = 1000) -> tuple[int, int | N
     return count, None, ""
 
 
-class AuditTampering(HubError):
-    """Application code tried to change or remove an audit entry."""
+class AuditTampering(RuntimeError):
+    """Application code tried to change or remove an audit entry: a bug, masked as INTERNAL."""
 
 
 @event.listens_for(Session, "before_flush")

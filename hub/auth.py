@@ -31,6 +31,7 @@ from hub.storage import Database
 TOKEN_PREFIX = "hub_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # don't write on every request
 TOKEN_USED = "auth.token_used"
+CLI_ACTOR = "hub:cli"  # who creates and revokes principals when no principal does
 SIGN_IN = "auth.sign_in"
 
 
@@ -112,8 +113,14 @@ async def create_principal(
     scope: str,
     name: str | None = None,
     expires_in: timedelta | None = None,
+    actor: Principal | str = CLI_ACTOR,
 ) -> tuple[Principal, str]:
-    """Store a new principal; returns it and its token (the only time it is visible)."""
+    """Store a new principal; returns it and its token (the only time it is visible).
+
+    Audited as ``auth.principal_created`` by ``actor`` (the command line unless said).
+    """
+    from hub import audit
+
     scope = validate_scope(role, scope)
     token = new_token()
     row = PrincipalRow(
@@ -126,6 +133,17 @@ async def create_principal(
     async with db.transaction() as session:
         session.add(row)
         await session.flush()
+        await audit.record(
+            session,
+            actor=actor,
+            action="auth.principal_created",
+            target=f"principal:{row.id}",
+            detail={
+                "role": role.value,
+                "scope": row.scope,
+                "expires_at": row.expires_at.isoformat() if row.expires_at else None,
+            },
+        )
     return Principal(row.id, row.name, role, row.scope), token
 
 
@@ -192,14 +210,22 @@ async def sign_in(db: Database, token: str | None, *, via: str = "console") -> P
     return principal
 
 
-async def revoke(db: Database, principal_id: int) -> bool:
+async def revoke(db: Database, principal_id: int, *, actor: Principal | str = CLI_ACTOR) -> bool:
+    """Revoke at once; ``False`` when there was no active principal. Audited as ``auth.revoked``."""
+    from hub import audit
+
     async with db.transaction() as session:
         result = await session.execute(
             update(PrincipalRow)
             .where(PrincipalRow.id == principal_id, PrincipalRow.revoked_at.is_(None))
             .values(revoked_at=utcnow())
         )
-        return bool(getattr(result, "rowcount", 0))
+        revoked = bool(getattr(result, "rowcount", 0))
+        if revoked:
+            await audit.record(
+                session, actor=actor, action="auth.revoked", target=f"principal:{principal_id}"
+            )
+        return revoked
 
 
 async def list_principals(db: Database, principal: Principal) -> list[PrincipalRow]:

@@ -76,3 +76,12 @@ def require_admin(principal: Principal) -> None:
     """Principals and the audit log are the administrators' alone."""
     if principal.role is not Role.ADMIN:
         raise Forbidden("only administrators may do this")
+
+
+def sees_request_answer(principal: Principal, request: AssistanceRequest, case: Case) -> bool:
+    """An agency's answer (what it found, sealed, froze) is personal data: the addressed
+    agency wrote it and the case's own court asked for it; observers and administrators
+    see that a request was answered, not what the answer says."""
+    if principal.role is Role.AGENCY_OFFICER:
+        return request.agency_id == principal.scope
+    return sees_full_id_numbers(principal, case)

@@ -271,20 +271,30 @@ async def test_two_workers_share_the_queue_and_survive_a_kill(
         )
         workers = [HubProcess(["worker", *db], tmp_path / f"worker-{i}.log") for i in (1, 2)]
         running.extend([serve, *workers])
-        await serve.start()
+        for proc in (serve, *workers):
+            await proc.start()
         await until_healthy(client, url, serve)
+        for worker in workers:  # both share the queue from the first request on
+            await until_logged(worker, "worker running")
         creator = Creator(client, url, token)
         await creator.gql(FILE, {"input": case_input(case_number())})
-        await creator.create_all(list(range(TOTAL)))
-        assert creator.confirmed == set(range(TOTAL))
 
-        for worker in workers:
-            await worker.start()
-        await kill_when_received(admin, workers[0], KILL_AFTER)
+        killer = asyncio.create_task(kill_when_received(admin, workers[0], KILL_AFTER))
+        await creator.create_all(list(range(TOTAL)))
+        assert creator.confirmed == set(range(TOTAL))  # the server was not killed
+        await killer
         restarted = HubProcess(["worker", *db], tmp_path / "worker-1b.log")
         running.append(restarted)
         await restarted.start()
         await settle(creator, admin)
-        # both workers did part of the work
-        logs = [(tmp_path / f"worker-{i}.log").read_text() for i in (1, 2)]
-        assert all('"delivered"' in log for log in logs), logs
+        delivered = [p.log.read_text().count('"delivered"') for p in (*workers, restarted)]
+        assert sum(1 for n in delivered if n) >= 2, delivered
+
+
+async def until_logged(proc: HubProcess, text: str) -> None:
+    for _ in range(600):
+        assert proc.proc is not None and proc.proc.returncode is None, proc.log.read_text()
+        if text in proc.log.read_text():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{text!r} never logged: " + proc.log.read_text()[-2000:])

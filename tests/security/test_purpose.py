@@ -20,10 +20,8 @@ from tests.security.scene import (
     file_case,
     last_audit_id,
     ok,
-    principals,
-    running_mocks,
 )
-from tests.support import LiveHub, start_hub
+from tests.support import LiveHub
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -137,28 +135,3 @@ async def test_the_subject_must_be_a_party_of_the_case_given(api_hub: ApiHub, su
     assert body["errors"][0]["extensions"]["field"] == "idNumber"
     assert await agency_requests(api_hub.mocks) == asked
     assert await audit_rows(live, after=before) == []
-
-
-async def test_dossier_reads_are_rate_limited_per_principal(
-    database_url: str,
-) -> None:
-    async with (
-        running_mocks() as (cluster, agencies),
-        start_hub(database_url, agencies=agencies, dossier_reads_per_minute=2) as live,
-    ):
-        who = await principals(live)
-        case = await file_case(live, who.court_own)
-        colleague = await live.token(Role.COURT_OFFICER, "闽0602")
-        for _ in range(2):
-            ok(await live.gql(DOSSIER, {"c": case, "i": SUBJECT}, token=who.court_own))
-        asked = await agency_requests(cluster)
-        before = await last_audit_id(live)
-
-        refused = await live.gql(DOSSIER, {"c": case, "i": SUBJECT}, token=who.court_own)
-
-        assert code(refused) == "FORBIDDEN"
-        assert refused["errors"][0]["extensions"]["retryAfter"] > 0
-        assert await agency_requests(cluster) == asked
-        assert await audit_rows(live, after=before) == []
-        # the budget is the principal's, not the court's
-        ok(await live.gql(DOSSIER, {"c": case, "i": SUBJECT}, token=colleague))
