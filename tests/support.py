@@ -85,6 +85,7 @@ async def start_hub(
     *,
     agencies: list[AgencyConfig] | None = None,
     services: list[Service] | None = None,
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
     **settings_values: Any,
 ) -> AsyncIterator[LiveHub]:
     port = free_port()
@@ -95,7 +96,7 @@ async def start_hub(
         log_json=False,
         **settings_values,
     )
-    state = build_state(settings)
+    state = build_state(settings, transports=transports)
     app = create_app(settings, state=state, services=services)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
