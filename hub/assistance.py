@@ -3,10 +3,11 @@
 A request moves through one state machine; every move is a ``RequestEvent``
 (who, when, why) and an audit entry, written in the same transaction::
 
-    PENDING ──delivered──▶ DISPATCHED ──▶ ACKNOWLEDGED ──▶ COMPLETED | REJECTED
-       │   ╲                  │    ╲──────────────────────────────▶ REJECTED
-       │    ╲─budget spent─▶ FAILED ──resend──▶ PENDING
-       └──────┴───────────────┴──────────────▶ CANCELLED (court, before an answer)
+    PENDING ──delivered──▶ DISPATCHED ──▶ ACKNOWLEDGED ──▶ COMPLETED
+       │                      │                 └──────────▶ REJECTED
+       │                      └────────────────────────────▶ REJECTED
+       ├──budget spent──▶ FAILED ──resend──▶ PENDING
+       └──▶ CANCELLED        (by the court, from any state before an answer)
 
 Any other move is ``Conflict``. ``console`` agencies have no system to push
 to: their requests start DISPATCHED, waiting in the console inbox. ``api``
@@ -135,7 +136,6 @@ class _Clean:
     document_number: str | None
     details: dict[str, Any]
     key: str
-    given_key: bool
 
 
 @dataclass
@@ -193,7 +193,6 @@ def _validate(hub: HubState, data: RequestData) -> _Clean:
         document_number=document,
         details=json.loads(encoded),
         key=key or str(uuid.uuid4()),
-        given_key=bool(key),
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.errors import BadUserInput
@@ -147,13 +147,17 @@ async def create_principal(
     return Principal(row.id, row.name, role, row.scope), token
 
 
+# Every request runs this: one statement object, so its SQL cache key is derived once.
+_BY_TOKEN_HASH = select(PrincipalRow).where(PrincipalRow.token_hash == bindparam("digest"))
+
+
 async def authenticate(db: Database, token: str | None) -> Principal | None:
     """The principal a bearer token belongs to, or ``None`` (unknown, expired, revoked)."""
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = hash_token(token)
     async with db.session() as session:
-        row = await session.scalar(select(PrincipalRow).where(PrincipalRow.token_hash == digest))
+        row = await session.scalar(_BY_TOKEN_HASH, {"digest": digest})
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     now = utcnow()

@@ -88,6 +88,9 @@ async def receive_callback(request: Request) -> Response:
     agency = hub.agencies.get(agency_id)
     if agency is None:
         return JSONResponse({"status": "unknown_agency"}, status_code=404)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return _answer(agency_id, "too_large", 413)
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         return _answer(agency_id, "too_large", 413)

@@ -10,10 +10,10 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from hub import audit, policy
 from hub.auth import Principal, Role
@@ -189,9 +189,17 @@ def _with_parties(stmt: Select[Case]) -> Select[Case]:
     return stmt.options(selectinload(Case.parties))
 
 
+# The hottest read: a case and its parties in one round trip (a joined load), and
+# one statement object, so SQLAlchemy derives its cache key once, not per lookup.
+_CASE_BY_NUMBER = (
+    select(Case).where(Case.number == bindparam("number")).options(joinedload(Case.parties))
+)
+
+
 async def find_case(session: AsyncSession, number: str, *, field: str = "number") -> Case | None:
     text = parse_case_number(number, field=field).text
-    return await session.scalar(_with_parties(select(Case).where(Case.number == text)))
+    result = await session.execute(_CASE_BY_NUMBER, {"number": text})
+    return result.unique().scalar_one_or_none()
 
 
 async def get_case(db: Database, principal: Principal, number: str) -> Case | None:

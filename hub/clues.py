@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import select
 
 from adapters.sdk.records import Action, Capability
-from hub import policy
+from hub import audit, policy
 from hub.agencies import Agency
 from hub.auth import Principal
 from hub.cases import find_case
@@ -147,6 +147,15 @@ async def submit_clue(hub: HubState, principal: Principal, data: ClueData) -> Pr
                 actor=principal.actor,
                 note=f"{kind.value}: {description}",
             )
+        )
+        await audit.record(
+            session,
+            actor=principal,
+            action="clue.submitted",
+            purpose=case.number,
+            subject=party.id_number,
+            target=f"clue:{clue.id}",
+            detail={"kind": kind.value, "region": region, "proposals": len(clue.proposals)},
         )
     return clue
 

@@ -131,7 +131,7 @@ async def run_demo(
     async with MockCluster(world_doc, port_base=mock_port_base) as cluster:
         server = make_server(settings)
         serving = asyncio.create_task(server.serve())
-        while not server.started and not serving.done():
+        while not server.started and not serving.done():  # noqa: ASYNC110 - uvicorn has no start event
             await asyncio.sleep(0.05)
         if server.started:
             _print_banner(settings, cluster.base_urls, tokens, config_path)

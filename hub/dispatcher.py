@@ -138,26 +138,32 @@ class Dispatcher:
     async def _loop(self) -> None:
         """Keep up to ``batch`` rows in flight: a slow row does not hold up the others."""
         running: set[asyncio.Task[None]] = set()
-        while not self._stopping.is_set():
-            free = self.batch - len(running)
-            claims: list[Claim] = []
-            try:
-                await self._measure_depth()
-                claims = await self.claim(limit=free)
-            except Exception:
-                log.exception("dispatcher claim failed", worker=self.worker_id)
-            for claim in claims:
-                task = asyncio.create_task(self._run(claim))
-                running.add(task)
-                task.add_done_callback(running.discard)
-            if len(running) >= self.batch:
-                await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-            elif len(claims) < free:  # the queue is drained for now
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
-                self._wake.clear()
-        if running:
+        try:
+            while not self._stopping.is_set():
+                free = self.batch - len(running)
+                claims: list[Claim] = []
+                try:
+                    await self._measure_depth()
+                    claims = await self.claim(limit=free)
+                except Exception:
+                    log.exception("dispatcher claim failed", worker=self.worker_id)
+                for claim in claims:
+                    task = asyncio.create_task(self._run(claim))
+                    running.add(task)
+                    task.add_done_callback(running.discard)
+                if len(running) >= self.batch:
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                elif len(claims) < free:  # the queue is drained for now
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=self.poll_s)
+                    self._wake.clear()
             await asyncio.gather(*running, return_exceptions=True)
+        except asyncio.CancelledError:
+            # stopped past its patience: abandon the rows; their leases lapse
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
 
     async def _run(self, claim: Claim) -> None:
         self._inflight.add(claim.id)

@@ -35,15 +35,21 @@ def graph_limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Factories of the strawberry extensions enforcing ``settings``' limits.
 
     Factories, not instances: strawberry builds a fresh extension per request,
-    so no request sees another's execution context.
+    so no request sees another's execution context. The depth and alias rules
+    are built once, here, and handed to every request's ``AddValidationRules``:
+    the limiters build a new rule class per instance, and a new class per
+    request would make every validation unique, defeating the validation
+    cache (``schema.build_schema``).
     """
-    factories: list[Callable[[], SchemaExtension]] = [
-        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        # introspection fields are exempt (their ``ofType`` chains run deep); the token
-        # limit bounds them, and production refuses them outright
-        partial(QueryDepthLimiter, max_depth=settings.max_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
+    # introspection fields are exempt (their ``ofType`` chains run deep); the token
+    # limit bounds them, and production refuses them outright
+    rules = [
+        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
     if settings.production:
-        factories.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
-    return factories
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return [
+        partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
+        partial(AddValidationRules, rules),
+    ]

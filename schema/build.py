@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
@@ -16,6 +17,8 @@ from schema.audit import AuditQuery
 from schema.cases import CaseMutation, CaseQuery
 from schema.dossier import DossierQuery, PartialErrors
 from schema.principal import PrincipalQuery
+
+QUERY_CACHE = 256  # distinct query texts remembered
 
 
 @strawberry.type
@@ -43,5 +46,11 @@ def build_schema(
 ) -> strawberry.Schema:
     config = StrawberryConfig(disable_field_suggestions=production)
     # PartialErrors is innermost, so outer extensions (metrics) see the errors it adds.
-    exts: list[Any] = [*(extensions or []), PartialErrors]
+    # Parsing and validating a query cost more than running a small one: both are
+    # cached by query text (and rules), bounded, across requests.
+    caches = [
+        partial(ParserCache, maxsize=QUERY_CACHE),
+        partial(ValidationCache, maxsize=QUERY_CACHE),
+    ]
+    exts: list[Any] = [*caches, *(extensions or []), PartialErrors]
     return HubSchema(query=Query, mutation=Mutation, config=config, extensions=exts)

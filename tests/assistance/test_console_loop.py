@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from hub.audit import verify_chain
 from tests.assistance.loop import (
     ACK,
     ANSWER,
@@ -118,6 +119,11 @@ async def test_full_loop_create_inbox_acknowledge_answer_evaluate(loop: Loop) ->
     assert [s["id"] for s in data(soon)["expiringSeals"]] == [rid]
     later = await loop.gql("{ expiringSeals(withinDays: 10) { id } }")
     assert data(later)["expiringSeals"] == []
+
+    # every step was audited, and the chain still verifies
+    checked, broken, why = await verify_chain(loop.live.state.db)
+    assert broken is None, why
+    assert checked >= 6
 
     # an answered request leaves the open part of the inbox
     open_inbox = data(
