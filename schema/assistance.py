@@ -158,9 +158,14 @@ class AssistanceRequest:
     def answered_at(self) -> dt.datetime | None:
         return _at(self.row.answered_at)
 
-    @strawberry.field(description="The agency's answer: COMPLETED, or REJECTED with its reason.")
-    def answer(self) -> AssistanceAnswer | None:
+    @strawberry.field(
+        description="The agency's answer: COMPLETED, or REJECTED with its reason. Personal "
+        "data: only the case's court and the addressed agency see it."
+    )
+    def answer(self, info: Info) -> AssistanceAnswer | None:
         if self.row.status not in service.ANSWERED or self.row.outcome is None:
+            return None
+        if not policy.sees_request_answer(info.context.principal, self.row, self.case_row):
             return None
         return AssistanceAnswer(outcome=self.row.outcome, result=cast(JSON, self.row.result))
 

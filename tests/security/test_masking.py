@@ -126,3 +126,23 @@ async def test_filtering_cases_by_id_number_reveals_nothing_out_of_scope(
     assert mine["cases"]["totalCount"] >= 1
     assert theirs["cases"]["totalCount"] == 0
     assert agency["cases"]["totalCount"] == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "sees"),
+    [("court_own", True), ("agency_addressed", True), ("observer_with", False), ("admin", False)],
+)
+async def test_an_agency_answer_is_shown_only_to_the_court_and_the_agency(
+    shared_hub: tuple[LiveHub, Principals], role: str, sees: bool
+) -> None:
+    live, who = shared_hub
+    sc = await scene(live, who)
+    await sc.answer()
+    query = (
+        "query($id: ID!) { assistanceRequest(id: $id) { status answeredAt answer { outcome } } }"
+    )
+    request = ok(await live.gql(query, {"id": sc.request}, token=sc.token(role)))[
+        "assistanceRequest"
+    ]
+    assert request["status"] == "COMPLETED" and request["answeredAt"]
+    assert (request["answer"] is not None) is sees
