@@ -22,7 +22,8 @@ from typing import Any
 
 import httpx
 
-from bench.harness import Progress, load_client, percentile
+from bench.harness import Progress, gql, percentile
+from bench.wire import Connection
 
 CREATE = """mutation Create($input: CreateAssistanceRequestInput!) {
   createAssistanceRequest(input: $input) { id status createdAt }
@@ -57,7 +58,11 @@ async def _create(
     started = time.time()
     start_mono = time.perf_counter()
 
-    async def worker(client: httpx.AsyncClient) -> None:
+    async def worker() -> None:
+        async with Connection(hub_url) as connection:
+            await create_until_done(connection)
+
+    async def create_until_done(connection: Connection) -> None:
         nonlocal next_index
         while next_index < total:
             i = next_index
@@ -73,15 +78,11 @@ async def _create(
                     "action": "QUERY",
                 }
             }
-            response = await client.post("/graphql", json={"query": CREATE, "variables": variables})
-            body = response.json()
-            if response.status_code != 200 or body.get("errors"):
-                raise RuntimeError(f"createAssistanceRequest failed: {str(body)[:300]}")
+            body = await gql(connection, CREATE, variables, token=token)
             made = body["data"]["createAssistanceRequest"]
             created[made["id"]] = datetime.fromisoformat(made["createdAt"])
 
-    async with load_client(hub_url, concurrency, token) as client:
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
     return Phase(created, started)
 
 

@@ -8,7 +8,8 @@ from typing import Any
 
 import httpx
 
-from bench.harness import Progress, gql, load_client, median
+from bench.harness import Progress, gql, median
+from bench.wire import Connection
 from mocks._common import KINDS
 
 FANOUT_LATENCY_MS = 100
@@ -71,11 +72,11 @@ async def fanout(
     walls: list[float] = []
     slowest: list[float] = []
     variables = {"caseNumber": case_number, "idNumber": id_number}
-    async with load_client(hub_url, 1, token) as client:
-        await gql(client, DOSSIER_QUERY, variables)  # warm-up: connections, caches
+    async with Connection(hub_url) as connection:
+        await gql(connection, DOSSIER_QUERY, variables, token=token)  # warm-up
         for n in range(runs):
             started = time.perf_counter()
-            body = await gql(client, DOSSIER_QUERY, variables)
+            body = await gql(connection, DOSSIER_QUERY, variables, token=token)
             wall_ms = (time.perf_counter() - started) * 1000
             sources = body["data"]["dossier"]["sources"]
             bad = [s for s in sources if s["state"] not in ("OK", "NOT_APPLICABLE")]
@@ -106,8 +107,8 @@ async def batching(
     """
     await set_faults(mocks, {"callbacks": False})
     before = await mock_stats(mocks)
-    async with load_client(hub_url, 1, token) as client:
-        body = await gql(client, BATCH_QUERY)
+    async with Connection(hub_url) as connection:
+        body = await gql(connection, BATCH_QUERY, token=token)
     after = await mock_stats(mocks)
     nodes = body["data"]["cases"]["nodes"]
     if len(nodes) != 50:

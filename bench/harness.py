@@ -16,6 +16,8 @@ from typing import Any, TextIO
 
 import httpx
 
+from bench.wire import Connection
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -185,15 +187,16 @@ class LoadResult:
         return percentile(self.latencies_s, q) * 1000
 
 
-Call = Callable[[httpx.AsyncClient, int], Awaitable[bool]]
+Call = Callable[[Connection, int], Awaitable[bool]]
 
 
 async def closed_loop(
-    client: httpx.AsyncClient, call: Call, *, concurrency: int, duration_s: float
+    base_url: str, call: Call, *, concurrency: int, duration_s: float
 ) -> LoadResult:
-    """``concurrency`` clients, each sending its next request when the last one answered.
+    """``concurrency`` clients, each with its own connection, each sending its next
+    request as soon as the last one is answered, for ``duration_s``.
 
-    ``call(client, i)`` sends request number ``i`` and says whether it
+    ``call(connection, i)`` sends request number ``i`` and says whether it
     succeeded; only successes count toward latency and throughput.
     """
     latencies: list[float] = []
@@ -204,40 +207,37 @@ async def closed_loop(
 
     async def worker() -> None:
         nonlocal errors, counter
-        while time.perf_counter() < stop_at:
-            counter += 1
-            t0 = time.perf_counter()
-            try:
-                ok = await call(client, counter)
-            except httpx.HTTPError:
-                ok = False
-            if ok:
-                latencies.append(time.perf_counter() - t0)
-            else:
-                errors += 1
+        async with Connection(base_url) as connection:
+            while time.perf_counter() < stop_at:
+                counter += 1
+                t0 = time.perf_counter()
+                if await call(connection, counter):
+                    latencies.append(time.perf_counter() - t0)
+                else:
+                    errors += 1
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return LoadResult(latencies, errors, time.perf_counter() - started)
 
 
-def load_client(base_url: str, concurrency: int, token: str | None = None) -> httpx.AsyncClient:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return httpx.AsyncClient(
-        base_url=base_url,
-        headers=headers,
-        timeout=30.0,
-        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
-    )
+def bearer(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 async def gql(
-    client: httpx.AsyncClient, query: str, variables: dict[str, Any] | None = None
+    connection: Connection,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    *,
+    token: str | None = None,
 ) -> dict[str, Any]:
-    """POST one GraphQL request; raises on a non-200 answer or any error in the body."""
-    response = await client.post("/graphql", json={"query": query, "variables": variables or {}})
-    if response.status_code != 200:
-        raise RuntimeError(f"GraphQL answered HTTP {response.status_code}: {response.text[:300]}")
-    body: dict[str, Any] = response.json()
+    """One GraphQL request; raises on a non-200 answer or any error in the body."""
+    reply = await connection.post(
+        "/graphql", {"query": query, "variables": variables or {}}, bearer(token)
+    )
+    if reply.status != 200:
+        raise RuntimeError(f"GraphQL answered HTTP {reply.status}: {reply.body[:300]!r}")
+    body: dict[str, Any] = reply.json()
     if body.get("errors"):
         raise RuntimeError(f"GraphQL errors: {str(body['errors'])[:500]}")
     return body

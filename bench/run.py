@@ -4,7 +4,7 @@ What runs where: the mocks in this process (``mocks.runner.MockCluster``);
 three servers under test as their own processes, each one uvicorn worker
 (``bench.server``): the hub as ``hub serve`` runs it (dispatcher in-process),
 the hub without its graph extensions, and a bare strawberry baseline. The
-load generator is this process (httpx, 32 concurrent clients for
+load generator is this process (``bench.wire``: 32 keep-alive connections for
 throughput). The database is a temporary SQLite file, or
 ``HUB_BENCH_DATABASE_URL`` (PostgreSQL; seeded cases are kept between runs).
 """

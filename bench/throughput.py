@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
-import httpx
-
-from bench.harness import LoadResult, Progress, closed_loop, load_client, median
+from bench.harness import LoadResult, Progress, bearer, closed_loop, gql, median
+from bench.wire import Connection, post_request
 
 CASE_QUERY = """query CaseByNumber($number: String!) {
   case(number: $number) { number court status amountClaimed parties { role name idNumber } }
@@ -46,38 +46,41 @@ async def throughput(
     """Case lookups by number on the hub vs ``{ ping }`` on the baseline, same client.
 
     The two run in alternating rounds so a noisy neighbour hurts both alike.
+    Requests are built once; the client's own cost per request stays well
+    under a millisecond (``bench.wire``).
     """
-
-    async def hub_call(client: httpx.AsyncClient, i: int) -> bool:
-        number = case_numbers[i % len(case_numbers)]
-        response = await client.post(
-            "/graphql", json={"query": CASE_QUERY, "variables": {"number": number}}
+    lookups = [
+        post_request(
+            _authority(hub_url),
+            "/graphql",
+            {"query": CASE_QUERY, "variables": {"number": number}},
+            bearer(token),
         )
-        return response.status_code == 200 and b'"errors"' not in response.content
+        for number in case_numbers
+    ]
+    ping = post_request(_authority(baseline_url), "/graphql", {"query": BASELINE_QUERY}, {})
 
-    async def baseline_call(client: httpx.AsyncClient, i: int) -> bool:
-        response = await client.post("/graphql", json={"query": BASELINE_QUERY})
-        return response.status_code == 200 and b'"errors"' not in response.content
+    async def hub_call(connection: Connection, i: int) -> bool:
+        reply = await connection.send(lookups[i % len(lookups)])
+        return reply.status == 200 and b'"errors"' not in reply.body
+
+    async def baseline_call(connection: Connection, i: int) -> bool:
+        reply = await connection.send(ping)
+        return reply.status == 200 and b'"errors"' not in reply.body
 
     hub_runs: list[LoadResult] = []
     base_runs: list[LoadResult] = []
     share = plan.seconds / plan.rounds
-    n_clients = plan.concurrency
-    async with (
-        load_client(hub_url, plan.concurrency, token) as hub,
-        load_client(baseline_url, plan.concurrency) as base,
-    ):
-        for client, call in ((base, baseline_call), (hub, hub_call)):
-            await closed_loop(client, call, concurrency=plan.concurrency, duration_s=plan.warmup_s)
-        for n in range(plan.rounds):
-            progress(f"throughput round {n + 1}/{plan.rounds}: baseline {share:.0f} s")
-            base_runs.append(
-                await closed_loop(base, baseline_call, concurrency=n_clients, duration_s=share)
-            )
-            progress(f"throughput round {n + 1}/{plan.rounds}: hub {share:.0f} s")
-            hub_runs.append(
-                await closed_loop(hub, hub_call, concurrency=plan.concurrency, duration_s=share)
-            )
+    clients = plan.concurrency
+    for url, call in ((baseline_url, baseline_call), (hub_url, hub_call)):
+        await closed_loop(url, call, concurrency=clients, duration_s=plan.warmup_s)
+    for n in range(plan.rounds):
+        progress(f"throughput round {n + 1}/{plan.rounds}: baseline {share:.0f} s")
+        base_runs.append(
+            await closed_loop(baseline_url, baseline_call, concurrency=clients, duration_s=share)
+        )
+        progress(f"throughput round {n + 1}/{plan.rounds}: hub {share:.0f} s")
+        hub_runs.append(await closed_loop(hub_url, hub_call, concurrency=clients, duration_s=share))
     hub_all, base_all = _merge(hub_runs), _merge(base_runs)
     if hub_all.count == 0 or base_all.count == 0:
         raise RuntimeError("the throughput scenario got no successful answers")
@@ -93,6 +96,10 @@ async def throughput(
     }
 
 
+def _authority(url: str) -> str:
+    return urlsplit(url).netloc
+
+
 async def extension_overhead(
     with_url: str, without_url: str, token: str, runs: int, progress: Progress
 ) -> dict[str, float]:
@@ -103,18 +110,12 @@ async def extension_overhead(
     """
     timings: dict[str, list[float]] = {"with": [], "without": []}
     items = 0
-    async with (
-        load_client(with_url, 1, token) as on,
-        load_client(without_url, 1, token) as off,
-    ):
+    async with Connection(with_url) as on, Connection(without_url) as off:
         for n in range(runs + 2):  # the first two of each are warm-up
-            for label, client in (("with", on), ("without", off)):
+            for label, connection in (("with", on), ("without", off)):
                 started = time.perf_counter()
-                response = await client.post("/graphql", json={"query": LIST_QUERY})
+                body = await gql(connection, LIST_QUERY, token=token)
                 elapsed = time.perf_counter() - started
-                body = response.json()
-                if response.status_code != 200 or body.get("errors"):
-                    raise RuntimeError(f"list query failed: {str(body)[:300]}")
                 if n >= 2:
                     timings[label].append(elapsed)
                 nodes = body["data"]["cases"]["nodes"]

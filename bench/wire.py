@@ -72,7 +72,9 @@ class Connection:
             except OSError:
                 pass
 
-    def request_bytes(self, path: str, payload: Any, headers: dict[str, str] | None = None) -> bytes:
+    def request_bytes(
+        self, path: str, payload: Any, headers: dict[str, str] | None = None
+    ) -> bytes:
         return post_request(self.authority, path, payload, headers or {})
 
     async def send(self, raw: bytes) -> Reply:

@@ -8,11 +8,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from hub.app import build_state
+from hub.assistance import RequestData, create_request
 from hub.auth import Principal, Role, create_principal
 from hub.cases import CaseData, PartyData, file_case
 from hub.errors import Conflict
 from hub.settings import Settings, load_settings
-from hub.storage import Database, migrate_async
+from hub.state import HubState
+from hub.storage import migrate_async
 
 DEMO_CASES: list[dict[str, Any]] = [
     {
@@ -38,6 +41,20 @@ DEMO_CASES: list[dict[str, Any]] = [
         "parties": [
             ("APPLICANT", "PERSON", "张某", "350602197501010010"),
             ("RESPONDENT", "PERSON", "陈某某", "350602198003150015"),
+        ],
+    },
+    {
+        # a debtor whose flat lies in a county whose registry has no system of its own:
+        # the demo's seal order waits in that registry's console inbox
+        "court": "闽0602",
+        "number": "（2026）闽0602执2301号",
+        "filed_on": date(2026, 10, 20),
+        "cause": "买卖合同纠纷",
+        "amount": "260000.00",
+        "livelihood": None,
+        "parties": [
+            ("APPLICANT", "ORGANIZATION", "厦门某贸易有限公司", "91350200MA2Y00002R"),
+            ("RESPONDENT", "PERSON", "周某", "350623197005050023"),
         ],
     },
     {
@@ -68,6 +85,21 @@ DEMO_CASES: list[dict[str, Any]] = [
     },
 ]
 
+DEMO_ORDERS: list[tuple[str, RequestData]] = [
+    (
+        "闽0602",
+        RequestData(
+            case_number="（2026）闽0602执2301号",
+            subject_id_number="350623197005050023",
+            agency_id="realestate-zhangpu",
+            action="SEAL",
+            document_number="（2026）闽0602执2301号之一",
+            details={"certificate": "闽(2017)漳浦县不动产权第0006789号"},
+            idempotency_key="demo-seal-zhangpu-2301",
+        ),
+    ),
+]
+
 DEMO_PRINCIPALS: list[tuple[Role, str, str]] = [
     (Role.COURT_OFFICER, "闽0602", "芗城区法院执行局 李法官"),
     (Role.COURT_OFFICER, "闽0206", "湖里区法院执行局 吴法官"),
@@ -78,8 +110,8 @@ DEMO_PRINCIPALS: list[tuple[Role, str, str]] = [
 ]
 
 
-async def seed(db: Database) -> list[tuple[Principal, str]]:
-    """Demo cases (once) and fresh demo tokens (every run: only hashes are stored)."""
+async def seed(hub: HubState) -> list[tuple[Principal, str]]:
+    """Demo cases and orders (once) and fresh demo tokens (every run: only hashes are stored)."""
     for spec in DEMO_CASES:
         officer = Principal(0, "demo-seed", Role.COURT_OFFICER, spec["court"])
         data = CaseData(
@@ -91,10 +123,14 @@ async def seed(db: Database) -> list[tuple[Principal, str]]:
             parties=[PartyData(*p) for p in spec["parties"]],
         )
         try:
-            await file_case(db, officer, data)
+            await file_case(hub.db, officer, data)
         except Conflict:
             pass  # seeded by an earlier run
-    return [await create_principal(db, role=r, scope=s, name=n) for r, s, n in DEMO_PRINCIPALS]
+    for court, order in DEMO_ORDERS:
+        if hub.agencies.get(order.agency_id) is not None:
+            officer = Principal(0, "demo-seed", Role.COURT_OFFICER, court)
+            await create_request(hub, officer, order)  # the idempotency key makes it once
+    return [await create_principal(hub.db, role=r, scope=s, name=n) for r, s, n in DEMO_PRINCIPALS]
 
 
 def demo_settings(port: int, database_url: str | None, config_path: Path) -> Settings:
@@ -123,11 +159,11 @@ async def run_demo(
     settings = demo_settings(port, database_url, config_path)
     configure_logging(settings)
     await migrate_async(settings.database_url)
-    db = Database(settings.database_url)
+    seeding = build_state(settings)
     try:
-        tokens = await seed(db)
+        tokens = await seed(seeding)
     finally:
-        await db.dispose()
+        await seeding.aclose()
     async with MockCluster(world_doc, port_base=mock_port_base) as cluster:
         server = make_server(settings)
         serving = asyncio.create_task(server.serve())
