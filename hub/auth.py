@@ -147,8 +147,18 @@ async def create_principal(
     return Principal(row.id, row.name, role, row.scope), token
 
 
-# Every request runs this: one statement object, so its SQL cache key is derived once.
-_BY_TOKEN_HASH = select(PrincipalRow).where(PrincipalRow.token_hash == bindparam("digest"))
+# Every request runs this lookup, so it is kept lean: the columns it needs, over a
+# plain connection (no ORM session), one statement object (its cache key derived once).
+_BY_TOKEN_HASH = select(
+    PrincipalRow.id,
+    PrincipalRow.name,
+    PrincipalRow.role,
+    PrincipalRow.scope,
+    PrincipalRow.token_hash,
+    PrincipalRow.revoked_at,
+    PrincipalRow.expires_at,
+    PrincipalRow.last_used_at,
+).where(PrincipalRow.token_hash == bindparam("digest"))
 
 
 async def authenticate(db: Database, token: str | None) -> Principal | None:
@@ -156,8 +166,8 @@ async def authenticate(db: Database, token: str | None) -> Principal | None:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = hash_token(token)
-    async with db.session() as session:
-        row = await session.scalar(_BY_TOKEN_HASH, {"digest": digest})
+    async with db.reader.connect() as conn:
+        row = (await conn.execute(_BY_TOKEN_HASH, {"digest": digest})).first()
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None
     now = utcnow()
