@@ -160,6 +160,14 @@ def hub_server(
     return ServerProcess(name, args, workdir / f"{name}.log", port, dict(env or {}))
 
 
+def worker_process(
+    workdir: Path, *, database_url: str, config: Path, env: dict[str, str] | None = None
+) -> ServerProcess:
+    """A ``hub worker`` (no port: it is ready once it runs)."""
+    args = ["-m", "hub.cli", "worker", "--database-url", database_url, "--config", str(config)]
+    return ServerProcess("worker", args, workdir / "worker.log", None, dict(env or {}))
+
+
 def baseline_server(workdir: Path) -> ServerProcess:
     port = free_port()
     args = ["-m", "bench.server", "baseline", "--port", str(port)]

@@ -2,8 +2,9 @@
 
 What runs where: the mocks in this process (``mocks.runner.MockCluster``);
 three servers under test as their own processes, each one uvicorn worker
-(``bench.server``): the hub as ``hub serve`` runs it (dispatcher in-process),
-the hub without its graph extensions, and a bare strawberry baseline. The
+(``bench.server``): the hub as ``hub serve --no-dispatcher`` runs it, the hub
+without its graph extensions, and a bare strawberry baseline; and, for the
+dispatch scenario, one ``hub worker``. The
 load generator is this process (``bench.wire``: 32 keep-alive connections for
 throughput). The database is a temporary SQLite file, or
 ``HUB_BENCH_DATABASE_URL`` (PostgreSQL; seeded cases are kept between runs).
@@ -31,7 +32,7 @@ from adapters.sdk.registry import load_adapter_class
 from bench import dispatch as dispatch_scenario
 from bench import fanout as fanout_scenario
 from bench import throughput as throughput_scenario
-from bench.harness import Progress, ServerProcess, baseline_server, hub_server
+from bench.harness import Progress, ServerProcess, baseline_server, hub_server, worker_process
 from bench.seed import DEBTOR_CASE, DEBTOR_ID, Seeded, prepare
 from mocks._common import load_world
 from mocks.runner import MockCluster, render_config
@@ -73,21 +74,34 @@ class Sizes:
     load: throughput_scenario.LoadPlan
     extension_runs: int
     fanout_runs: int
-    burst: int
-    steady: int
-    steady_rate: float
+    dispatch: dispatch_scenario.DispatchPlan
 
 
 SIZES = {
     "full": Sizes(
-        "full", 500, throughput_scenario.LoadPlan(CONCURRENCY, 30, 2, 3), 40, 50, 1000, 200, 30
+        "full",
+        500,
+        throughput_scenario.LoadPlan(CONCURRENCY, 30, 2, 3),
+        40,
+        50,
+        dispatch_scenario.DispatchPlan(1000, 300, 30, 30),
     ),
     "quick": Sizes(
-        "quick", 500, throughput_scenario.LoadPlan(CONCURRENCY, 8, 1, 2), 15, 20, 200, 60, 30
+        "quick",
+        500,
+        throughput_scenario.LoadPlan(CONCURRENCY, 8, 1, 2),
+        15,
+        20,
+        dispatch_scenario.DispatchPlan(200, 100, 30, 8),
     ),
     # for the test suite: every scenario once, tiny; the figures mean little
     "smoke": Sizes(
-        "smoke", 60, throughput_scenario.LoadPlan(CONCURRENCY, 1, 0.2, 1), 2, 2, 10, 5, 20
+        "smoke",
+        60,
+        throughput_scenario.LoadPlan(CONCURRENCY, 1, 0.2, 1),
+        2,
+        2,
+        dispatch_scenario.DispatchPlan(10, 5, 20, 2),
     ),
 }
 
@@ -156,7 +170,15 @@ async def _run_all(sizes: Sizes, progress: Progress) -> tuple[dict[str, float], 
         cluster = await _start_mocks(world)
         servers: list[ServerProcess] = []
         try:
-            main = hub_server("hub", workdir, database_url=database_url, config=None, env=HUB_ENV)
+            # no dispatcher in the servers: the dispatch scenario starts a `hub worker`
+            main = hub_server(
+                "hub",
+                workdir,
+                database_url=database_url,
+                config=None,
+                dispatcher=False,
+                env=HUB_ENV,
+            )
             config_text = render_config(cluster.port_base, world, public_url=main.url)
             config = workdir / "hub.toml"
             config.write_text(config_text, encoding="utf-8")
@@ -177,7 +199,11 @@ async def _run_all(sizes: Sizes, progress: Progress) -> tuple[dict[str, float], 
             await asyncio.gather(*(s.wait_ready() for s in servers))
             per_kind, query_agencies = _agency_plan(config_text)
             mocks = cluster.base_urls
-            plan = _scenarios(sizes, seeded, servers, mocks, per_kind, query_agencies, progress)
+            worker = worker_process(workdir, database_url=database_url, config=config, env=HUB_ENV)
+            plan = _scenarios(
+                sizes, seeded, [*servers, worker], mocks, per_kind, query_agencies, progress
+            )
+            servers.append(worker)  # stopped with the others, whatever happens
             for name, scenario in plan:
                 progress(f"scenario: {name}")
                 try:
@@ -202,7 +228,7 @@ def _scenarios(
     query_agencies: list[str],
     progress: Progress,
 ) -> list[tuple[str, Scenario]]:
-    main, bare, baseline = servers
+    main, bare, baseline, worker = servers
     token = seeded.officer_token
     if not query_agencies:
         raise RuntimeError("no API agency takes QUERY orders: nothing to dispatch to")
@@ -235,14 +261,7 @@ def _scenarios(
         (
             "dispatch",
             lambda: dispatch_scenario.dispatch(
-                main.url,
-                token,
-                mocks,
-                targets,
-                sizes.burst,
-                sizes.steady,
-                sizes.steady_rate,
-                progress,
+                main.url, token, mocks, targets, worker, sizes.dispatch, progress
             ),
         ),
     ]

@@ -12,6 +12,7 @@ import uvicorn
 
 from hub.app import Service, build_state, create_app
 from hub.logs import configure_logging
+from hub.metrics import install_connector_metrics
 from hub.settings import Settings
 from hub.state import HubState
 
@@ -64,8 +65,14 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
+    install_connector_metrics()  # create_app does this for `hub serve`
+    if settings.metrics_port:
+        # a worker has no HTTP app; prometheus-client serves its figures from a thread
+        from prometheus_client import start_http_server
+
+        start_http_server(settings.metrics_port, addr=settings.host)
     await dispatcher.start()
-    log.info("worker running", worker=dispatcher.worker_id)
+    log.info("worker running", worker=dispatcher.worker_id, metrics_port=settings.metrics_port)
     try:
         await stop.wait()
     finally:

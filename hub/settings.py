@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     secret_key: str = "dev-only-change-me"  # signs console sessions
     log_level: str = "INFO"
     log_json: bool = True
+    metrics_port: int | None = None  # `hub worker` serves /metrics here (serve has its own)
 
     # GraphQL hardening
     max_depth: int = 10

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
 from mocks.runner import MockCluster
 from tests.observability.conftest import CASE, CASE_INPUT, DEBTOR, FILE_CASE, agency_configs
-from tests.support import LiveHub, start_hub
+from tests.support import LiveHub, free_port, start_hub
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CREDIT_ONLY = """query CreditOnly($c: String!, $i: String!) {
   dossier(caseNumber: $c, idNumber: $i) { credit { listed } sources { agency { id } state } }
@@ -138,3 +147,34 @@ async def test_readyz_is_unavailable_without_a_database() -> None:
         assert response.status_code == 503
         assert response.json()["database"] == "unreachable"
         assert (await live.client.get("/healthz")).status_code == 200
+
+
+def spawn_worker(database_url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "HUB_METRICS_PORT": str(port), "PYTHONPATH": str(ROOT)}
+    args = [sys.executable, "-m", "hub.cli", "worker", "--database-url", database_url]
+    with log.open("wb") as sink:
+        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=sink, stderr=sink)
+
+
+async def test_a_worker_serves_its_metrics_when_asked(database_url: str, tmp_path: Path) -> None:
+    port = free_port()
+    process = spawn_worker(database_url, port, tmp_path / "worker.log")
+    try:
+        text = ""
+        async with httpx.AsyncClient(timeout=1) as client:
+            for _ in range(400):
+                assert process.poll() is None, "the worker exited"
+                try:
+                    response = await client.get(f"http://127.0.0.1:{port}/metrics")
+                except httpx.HTTPError:
+                    await asyncio.sleep(0.05)
+                    continue
+                text = response.text
+                if "hub_dispatch_queue_depth 0.0" in text:
+                    break
+                await asyncio.sleep(0.05)
+        assert "hub_dispatch_queue_depth 0.0" in text
+        assert "# TYPE hub_dispatch_deliveries_total counter" in text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(process.wait, 20)
