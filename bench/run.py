@@ -110,6 +110,9 @@ HUB_ENV = {
     "HUB_DOSSIER_READS_PER_MINUTE": "1000000",
     "HUB_LOG_JSON": "true",
     "HUB_LOG_LEVEL": "INFO",
+    # the mocks stay quiet after an order arrives (no callbacks): without this the
+    # fallback polling of every earlier order would compete with the deliveries timed
+    "HUB_POLL_AFTER_S": "3600",
 }
 
 

@@ -40,7 +40,7 @@ class Settings(BaseSettings):
     # dispatcher
     dispatcher_poll_s: float = 0.2
     dispatcher_batch: int = 20
-    dispatcher_lease_s: float = 30.0
+    dispatcher_lease_s: float = 60.0  # longer than any delivery, renewed while it runs
     dispatcher_max_attempts: int = 8
     dispatcher_backoff_s: float = 1.0
     poll_after_s: float = 30.0  # poll an agency when no callback came in this long
