@@ -67,6 +67,7 @@ def serve(
     settings = _settings(
         host=host, port=port, config=config, database_url=database_url, public_url=public_url
     )
+    _ensure_schema(settings)
     asyncio.run(serve_forever(settings, dispatcher=not no_dispatcher))
 
 
@@ -76,6 +77,7 @@ def worker(config: ConfigOpt = None, database_url: DatabaseOpt = None) -> None:
     from hub.server import run_worker
 
     settings = _settings(config=config, database_url=database_url)
+    _ensure_schema(settings)
     asyncio.run(run_worker(settings))
 
 
@@ -313,6 +315,14 @@ def bench(
     from bench.run import main as run_bench
 
     run_bench(quick=quick, json_path=json_path)
+
+
+def _ensure_schema(settings: Settings) -> None:
+    """Serve and worker bring a fresh or older database to the newest revision first
+    (idempotent; on PostgreSQL concurrent starters wait for the one that migrates)."""
+    from hub.storage import migrate as run_migrations
+
+    run_migrations(settings.database_url)
 
 
 def _safe_url(url: str) -> str:
