@@ -22,12 +22,12 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 
 import structlog
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from adapters.sdk.observe import correlation_id
 from hub.settings import Settings
 
 REQUEST_ID_HEADER = "X-Request-Id"
@@ -36,7 +36,8 @@ _SANE_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")
 # Probes hit these every few seconds; their access lines are debug, not info.
 _QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
-request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+# One variable for logs and for the connector, which sends it to agencies as X-Request-Id.
+request_id = correlation_id
 
 access_log = structlog.get_logger("hub.access")
 

@@ -55,6 +55,7 @@ from adapters.sdk.observe import (
     _emit,
     _observers,
     add_observer,
+    correlation_id,
     remove_observer,
     track_calls,
 )
@@ -247,6 +248,9 @@ class Connector:
         sent_headers = dict(headers or {})
         if idempotency_key is not None:
             sent_headers["Idempotency-Key"] = idempotency_key
+        correlation = correlation_id.get()
+        if correlation is not None:
+            sent_headers.setdefault("X-Request-Id", correlation)
         if idempotent is None:
             idempotent = method in SAFE_METHODS or idempotency_key is not None
         request = self._client.build_request(

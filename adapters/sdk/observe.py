@@ -64,6 +64,12 @@ ConnectorEvent = AttemptEvent | BreakerEvent
 Observer = Callable[[ConnectorEvent], None]
 
 _observers: list[Observer] = []
+# The id of the hub request (or delivery) a call serves: the connector sends it as
+# ``X-Request-Id`` so an agency's logs correlate with the hub's. The hub sets it.
+correlation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "correlation_id", default=None
+)
+
 _trackers: contextvars.ContextVar[tuple[CallStats, ...]] = contextvars.ContextVar(
     "hub_call_trackers", default=()
 )

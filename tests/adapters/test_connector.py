@@ -623,3 +623,25 @@ async def test_timeout_message_carries_no_personal_data() -> None:
             await conn.request("GET", f"/persons/{ID_NUMBER}", params={"name": NAME})
     assert ID_NUMBER not in str(caught.value)
     assert NAME not in str(caught.value)
+
+
+async def test_the_hub_request_id_travels_to_the_agency() -> None:
+    from adapters.sdk.observe import correlation_id
+
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("X-Request-Id"))
+        return httpx.Response(200, json={})
+
+    config = AgencyConfig(
+        id="police-test", kind="police", name="p", base_url="http://a", secret="s"
+    )
+    async with Connector(config, transport=httpx.MockTransport(handler)) as connector:
+        await connector.request("GET", "/ping")
+        token = correlation_id.set("req-42")
+        try:
+            await connector.request("GET", "/ping")
+        finally:
+            correlation_id.reset(token)
+    assert seen == [None, "req-42"]
