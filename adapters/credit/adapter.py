@@ -7,34 +7,26 @@ go to ``/orders`` in the agency's own field names.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, datetime
+from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, ClassVar
-from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-import httpx
-
-from adapters.sdk.base import Adapter
+from adapters.sdk.json_orders import ORDER_STATUSES, JsonOrderApi
 from adapters.sdk.records import (
     Action,
     AssistanceOrder,
     Capability,
     CreditEntry,
     CreditStatus,
-    DispatchReceipt,
-    OrderProgress,
     Subject,
     match_kind,
 )
-from hub.errors import BadUserInput, UpstreamUnavailable
+from hub.errors import UpstreamUnavailable
 
 AGENCY_MAX_BATCH = 100  # the agency refuses larger batches with a 400
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-_STATUSES = frozenset({"RECEIVED", "ACKNOWLEDGED", "COMPLETED", "REJECTED"})
 
 
-class CreditAdapter(Adapter):
+class CreditAdapter(JsonOrderApi):
     kind: ClassVar[str] = "credit"
     description: ClassVar[str] = (
         "Public credit (信用): dishonest and consumption-restriction lists; list, restrict, delist"
@@ -45,6 +37,13 @@ class CreditAdapter(Adapter):
     )
     batch_size: ClassVar[int] = AGENCY_MAX_BATCH
     default_auth: ClassVar[str] = "hmac:Credit"
+
+    orders_path: ClassVar[str] = "/orders"
+    reference_field: ClassVar[str] = "order_id"
+    status_field: ClassVar[str] = "state"
+    request_id_field: ClassVar[str] = "ref_no"
+    status_map: ClassVar[Mapping[str, str]] = {s: s for s in ORDER_STATUSES}
+    missing_reference: ClassVar[str] = "order answer lacks an order id"
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -60,7 +59,7 @@ class CreditAdapter(Adapter):
                 json={"subjects": [s.id_number for s in chunk]},
                 idempotent=True,
             )
-            results = self._json(response).get("results")
+            results = self.json_object(response).get("results")
             if not isinstance(results, list):
                 raise UpstreamUnavailable(self.agency_id, "answer lacks the results list")
             for raw in results:
@@ -78,10 +77,8 @@ class CreditAdapter(Adapter):
 
     # -- orders -------------------------------------------------------------------------------
 
-    async def dispatch(self, order: AssistanceOrder) -> DispatchReceipt:
-        if order.action not in self.actions:
-            raise BadUserInput("action", f"{self.agency_id} does not take {order.action.value}")
-        body = {
+    def order_body(self, order: AssistanceOrder) -> dict[str, Any]:
+        return {
             "order_type": order.action.value,
             "ref_no": order.request_id,
             "court_code": order.court,
@@ -96,58 +93,12 @@ class CreditAdapter(Adapter):
             "callback_url": order.callback_url,
             "due_date": order.due_at.isoformat() if order.due_at else None,
         }
-        response = await self.connector.request(
-            "POST", "/orders", json=body, idempotency_key=order.idempotency_key
-        )
-        return self._receipt(self._json(response))
-
-    async def lookup(self, idempotency_key: str) -> DispatchReceipt | None:
-        response = await self.connector.request(
-            "GET", "/orders", params={"idempotency_key": idempotency_key}, ok_statuses={404}
-        )
-        if response.status_code == 404:
-            return None
-        return self._receipt(self._json(response))
-
-    async def poll(self, agency_ref: str) -> OrderProgress:
-        data = self._json(await self.connector.request("GET", f"/orders/{_segment(agency_ref)}"))
-        result = data.get("result")
-        return OrderProgress(
-            agency_ref=str(data.get("order_id") or agency_ref),
-            status=self._status(data.get("state")),
-            outcome=data.get("outcome"),
-            result=result if isinstance(result, dict) else None,
-            at=_instant(data.get("updated_at")),
-            request_id=data.get("ref_no"),
-            idempotency_key=data.get("idempotency_key"),
-        )
-
-    async def urge(self, agency_ref: str, note: str | None) -> None:
-        await self.connector.request(
-            "POST", f"/orders/{_segment(agency_ref)}/urge", json={"note": note}
-        )
 
     # -- translation --------------------------------------------------------------------------
 
-    def _json(self, response: httpx.Response) -> dict[str, Any]:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise UpstreamUnavailable(self.agency_id, "answer is not a JSON object")
-        return data
-
-    def _status(self, raw: object) -> str:
-        status = str(raw).upper()
-        if status not in _STATUSES:
-            raise UpstreamUnavailable(self.agency_id, "unknown order status in answer")
-        return status
-
-    def _receipt(self, data: dict[str, Any]) -> DispatchReceipt:
-        if not data.get("order_id"):
-            raise UpstreamUnavailable(self.agency_id, "order answer lacks an order id")
-        return DispatchReceipt(str(data["order_id"]), self._status(data.get("state")))
+    @staticmethod
+    def fold_status(raw: object) -> str:
+        return str(raw).upper()
 
     @staticmethod
     def _entry(raw: dict[str, Any]) -> CreditEntry:
@@ -168,18 +119,3 @@ def _day(raw: object) -> date | None:
         return date.fromisoformat(raw[:10])
     except ValueError:
         return None
-
-
-def _instant(raw: object) -> datetime | None:
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=SHANGHAI)
-
-
-def _segment(value: str) -> str:
-    """``value`` as one URL path segment (a reference never splits the path)."""
-    return quote(value, safe="")

@@ -10,33 +10,24 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
-from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-import httpx
-
-from adapters.sdk.base import Adapter
+from adapters.sdk.json_orders import JsonOrderApi, path_segment
 from adapters.sdk.records import (
     Action,
     AssistanceOrder,
     Capability,
-    DispatchReceipt,
     EmploymentRecord,
-    OrderProgress,
     Subject,
     WageArrearsCase,
     match_kind,
 )
-from hub.errors import BadUserInput, UpstreamTimeout, UpstreamUnavailable
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-_STATUSES = {s.lower(): s for s in ("RECEIVED", "ACKNOWLEDGED", "COMPLETED", "REJECTED")}
+from hub.errors import UpstreamTimeout, UpstreamUnavailable
 
 
-class HrAdapter(Adapter):
+class HrAdapter(JsonOrderApi):
     kind: ClassVar[str] = "hr"
     description: ClassVar[str] = (
         "HR and social insurance (人社): employment, employers' wage arrears; wage assistance"
@@ -47,6 +38,11 @@ class HrAdapter(Adapter):
     actions: ClassVar[frozenset[Action]] = frozenset({Action.QUERY, Action.WAGE_ASSIST})
     batch_size: ClassVar[int] = 50
     default_auth: ClassVar[str] = "bearer"
+
+    orders_path: ClassVar[str] = "/assistance"
+    reference_field: ClassVar[str] = "ref"
+    status_field: ClassVar[str] = "state"
+    request_id_field: ClassVar[str] = "reference_no"
 
     # Sleeps between job polls: the first is short (jobs take tens of ms), then doubling.
     poll_first_s: ClassVar[float] = 0.01
@@ -93,14 +89,14 @@ class HrAdapter(Adapter):
         submitted = await self.connector.request(
             "POST", "/jobs", json={"type": job_type, "subjects": ids}, idempotent=True
         )
-        job_id = self._json(submitted).get("job_id")
+        job_id = self.json_object(submitted).get("job_id")
         if not job_id:
             raise UpstreamUnavailable(self.agency_id, "job answer lacks a job id")
         location = submitted.headers.get("location", "")
-        path = location if location.startswith("/") else f"/jobs/{_segment(str(job_id))}"
+        path = location if location.startswith("/") else f"/jobs/{path_segment(str(job_id))}"
         pause = self.poll_first_s
         while True:
-            job = self._json(await self.connector.request("GET", path))
+            job = self.json_object(await self.connector.request("GET", path))
             status = str(job.get("status") or "").lower()
             if status == "done":
                 result = job.get("result")
@@ -114,10 +110,8 @@ class HrAdapter(Adapter):
 
     # -- orders -------------------------------------------------------------------------------
 
-    async def dispatch(self, order: AssistanceOrder) -> DispatchReceipt:
-        if order.action not in self.actions:
-            raise BadUserInput("action", f"{self.agency_id} does not take {order.action.value}")
-        body = {
+    def order_body(self, order: AssistanceOrder) -> dict[str, Any]:
+        return {
             "reference_no": order.request_id,
             "category": order.action.value,
             "case": {"number": order.case_number, "court": order.court},
@@ -131,65 +125,14 @@ class HrAdapter(Adapter):
             "callback": order.callback_url,
             "due": order.due_at.isoformat() if order.due_at else None,
         }
-        response = await self.connector.request(
-            "POST", "/assistance", json=body, idempotency_key=order.idempotency_key
-        )
-        return self._receipt(self._json(response))
-
-    async def lookup(self, idempotency_key: str) -> DispatchReceipt | None:
-        response = await self.connector.request(
-            "GET", "/assistance", params={"idempotency_key": idempotency_key}, ok_statuses={404}
-        )
-        if response.status_code == 404:
-            return None
-        return self._receipt(self._json(response))
-
-    async def poll(self, agency_ref: str) -> OrderProgress:
-        response = await self.connector.request("GET", f"/assistance/{_segment(agency_ref)}")
-        data = self._json(response)
-        result = data.get("result")
-        return OrderProgress(
-            agency_ref=str(data.get("ref") or agency_ref),
-            status=self._status(data.get("state")),
-            outcome=data.get("outcome"),
-            result=result if isinstance(result, dict) else None,
-            at=_instant(data.get("updated_at")),
-            request_id=data.get("reference_no"),
-            idempotency_key=data.get("idempotency_key"),
-        )
-
-    async def urge(self, agency_ref: str, note: str | None) -> None:
-        await self.connector.request(
-            "POST", f"/assistance/{_segment(agency_ref)}/urge", json={"note": note}
-        )
 
     # -- translation --------------------------------------------------------------------------
-
-    def _json(self, response: httpx.Response) -> dict[str, Any]:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise UpstreamUnavailable(self.agency_id, "answer is not a JSON object")
-        return data
 
     def _items(self, body: dict[str, Any], key: str) -> list[dict[str, Any]]:
         items = body.get(key, [])
         if not isinstance(items, list):
             raise UpstreamUnavailable(self.agency_id, f"job result's {key} is not a list")
         return [item for item in items if isinstance(item, dict)]
-
-    def _status(self, raw: object) -> str:
-        status = _STATUSES.get(str(raw).lower())
-        if status is None:
-            raise UpstreamUnavailable(self.agency_id, "unknown order status in answer")
-        return status
-
-    def _receipt(self, data: dict[str, Any]) -> DispatchReceipt:
-        if not data.get("ref"):
-            raise UpstreamUnavailable(self.agency_id, "order answer lacks a reference")
-        return DispatchReceipt(str(data["ref"]), self._status(data.get("state")))
 
     def _money(self, raw: object) -> Decimal:
         try:
@@ -232,18 +175,3 @@ def _month(raw: object) -> date | None:
         return date.fromisoformat(text[:10])
     except ValueError:
         return None
-
-
-def _instant(raw: object) -> datetime | None:
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=SHANGHAI)
-
-
-def _segment(value: str) -> str:
-    """``value`` as one URL path segment (a reference never splits the path)."""
-    return quote(value, safe="")

@@ -8,21 +8,15 @@ in the police's own field names (``type``, ``case_no``, ``target`` ...).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date
 from typing import Any, ClassVar
-from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
-import httpx
-
-from adapters.sdk.base import Adapter
+from adapters.sdk.json_orders import JsonOrderApi, parse_instant
 from adapters.sdk.records import (
     Action,
     AssistanceOrder,
     Capability,
-    DispatchReceipt,
     MatchKind,
-    OrderProgress,
     Sighting,
     Subject,
     Trip,
@@ -30,13 +24,10 @@ from adapters.sdk.records import (
     Whereabouts,
     match_kind,
 )
-from hub.errors import BadUserInput, UpstreamUnavailable
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # the agency's clock, when it omits an offset
-_STATUSES = {s.lower(): s for s in ("RECEIVED", "ACKNOWLEDGED", "COMPLETED", "REJECTED")}
+from hub.errors import UpstreamUnavailable
 
 
-class PoliceAdapter(Adapter):
+class PoliceAdapter(JsonOrderApi):
     kind: ClassVar[str] = "police"
     description: ClassVar[str] = (
         "Police (公安): vehicles with sightings, whereabouts; locate, control vehicles, detain"
@@ -49,6 +40,11 @@ class PoliceAdapter(Adapter):
     )
     batch_size: ClassVar[int] = 50
     default_auth: ClassVar[str] = "bearer"
+
+    orders_path: ClassVar[str] = "/api/v1/assistance"
+    reference_field: ClassVar[str] = "reference"
+    status_field: ClassVar[str] = "status"
+    request_id_field: ClassVar[str] = "request_no"
 
     # -- reads --------------------------------------------------------------------------------
 
@@ -81,14 +77,12 @@ class PoliceAdapter(Adapter):
     async def _search(self, path: str, key: str, subjects: Sequence[Subject]) -> Any:
         ids = [s.id_number for s in subjects]
         response = await self.connector.request("POST", path, json={key: ids}, idempotent=True)
-        return self._json(response)
+        return self.json_object(response)
 
     # -- orders -------------------------------------------------------------------------------
 
-    async def dispatch(self, order: AssistanceOrder) -> DispatchReceipt:
-        if order.action not in self.actions:
-            raise BadUserInput("action", f"{self.agency_id} does not take {order.action.value}")
-        body = {
+    def order_body(self, order: AssistanceOrder) -> dict[str, Any]:
+        return {
             "request_no": order.request_id,
             "type": order.action.value,
             "case_no": order.case_number,
@@ -103,51 +97,8 @@ class PoliceAdapter(Adapter):
             "notify_url": order.callback_url,
             "deadline": order.due_at.isoformat() if order.due_at else None,
         }
-        response = await self.connector.request(
-            "POST", "/api/v1/assistance", json=body, idempotency_key=order.idempotency_key
-        )
-        return self._receipt(self._json(response))
-
-    async def lookup(self, idempotency_key: str) -> DispatchReceipt | None:
-        response = await self.connector.request(
-            "GET",
-            "/api/v1/assistance",
-            params={"idempotency_key": idempotency_key},
-            ok_statuses={404},
-        )
-        if response.status_code == 404:
-            return None
-        return self._receipt(self._json(response))
-
-    async def poll(self, agency_ref: str) -> OrderProgress:
-        response = await self.connector.request("GET", f"/api/v1/assistance/{_segment(agency_ref)}")
-        data = self._json(response)
-        result = data.get("result")
-        return OrderProgress(
-            agency_ref=str(data.get("reference") or agency_ref),
-            status=self._status(data.get("status")),
-            outcome=data.get("outcome"),
-            result=result if isinstance(result, dict) else None,
-            at=_instant(data.get("updated_at")),
-            request_id=data.get("request_no"),
-            idempotency_key=data.get("idempotency_key"),
-        )
-
-    async def urge(self, agency_ref: str, note: str | None) -> None:
-        await self.connector.request(
-            "POST", f"/api/v1/assistance/{_segment(agency_ref)}/urge", json={"note": note}
-        )
 
     # -- translation --------------------------------------------------------------------------
-
-    def _json(self, response: httpx.Response) -> dict[str, Any]:
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if not isinstance(data, dict):
-            raise UpstreamUnavailable(self.agency_id, "answer is not a JSON object")
-        return data
 
     def _items(self, body: dict[str, Any], key: str) -> list[dict[str, Any]]:
         items = body.get(key)
@@ -155,23 +106,12 @@ class PoliceAdapter(Adapter):
             raise UpstreamUnavailable(self.agency_id, f"answer lacks the {key} list")
         return [item for item in items if isinstance(item, dict)]
 
-    def _status(self, raw: object) -> str:
-        status = _STATUSES.get(str(raw).lower())
-        if status is None:
-            raise UpstreamUnavailable(self.agency_id, "unknown order status in answer")
-        return status
-
-    def _receipt(self, data: dict[str, Any]) -> DispatchReceipt:
-        if not data.get("reference"):
-            raise UpstreamUnavailable(self.agency_id, "order answer lacks a reference")
-        return DispatchReceipt(str(data["reference"]), self._status(data.get("status")))
-
     @staticmethod
     def _vehicle(raw: dict[str, Any], matched: MatchKind) -> Vehicle:
         sightings = [
             Sighting(at=at, place=str(s.get("place") or ""))
             for s in raw.get("sightings") or []
-            if isinstance(s, dict) and (at := _instant(s.get("at"))) is not None
+            if isinstance(s, dict) and (at := parse_instant(s.get("at"))) is not None
         ]
         sightings.sort(key=lambda s: s.at, reverse=True)  # newest first
         return Vehicle(
@@ -206,16 +146,6 @@ def _unique(subjects: Sequence[Subject]) -> list[Subject]:
     return list({s.id_number: s for s in subjects}.values())
 
 
-def _instant(raw: object) -> datetime | None:
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        value = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return value if value.tzinfo is not None else value.replace(tzinfo=SHANGHAI)
-
-
 def _day(raw: object) -> date | None:
     if not isinstance(raw, str):
         return None
@@ -223,8 +153,3 @@ def _day(raw: object) -> date | None:
         return date.fromisoformat(raw[:10])
     except ValueError:
         return None
-
-
-def _segment(value: str) -> str:
-    """``value`` as one URL path segment (a reference never splits the path)."""
-    return quote(value, safe="")

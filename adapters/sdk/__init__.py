@@ -12,6 +12,7 @@ from adapters.sdk import records
 from adapters.sdk.base import Adapter
 from adapters.sdk.config import AgencyConfig
 from adapters.sdk.connector import Connector, RetryPolicy
+from adapters.sdk.json_orders import JsonOrderApi
 from adapters.sdk.observe import (
     AttemptEvent,
     BreakerEvent,
@@ -43,6 +44,7 @@ __all__ = [
     "CallStats",
     "Capability",
     "Connector",
+    "JsonOrderApi",
     "MatchKind",
     "RetryPolicy",
     "Subject",
