@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,6 +22,8 @@ from hub.models import Base
 from hub.settings import Settings
 from hub.state import HubState
 from hub.storage import async_url, migrate
+from mocks._common import load_world
+from mocks.runner import MockCluster
 
 _migrated: set[str] = set()
 
@@ -44,6 +47,27 @@ def reset_database(url: str) -> None:
         await engine.dispose()
 
     asyncio.run(truncate())
+
+
+async def start_mock_cluster(attempts: int = 30) -> MockCluster:
+    """The five mock agencies on the default world, on a free block of five ports."""
+    for _ in range(attempts):
+        cluster = MockCluster(load_world(), port_base=random.randrange(20000, 60000, 5))
+        try:
+            await cluster.start()
+        except OSError:
+            continue
+        return cluster
+    raise RuntimeError("no free block of five ports for the mock agencies")
+
+
+@asynccontextmanager
+async def running_mock_cluster() -> AsyncIterator[MockCluster]:
+    cluster = await start_mock_cluster()
+    try:
+        yield cluster
+    finally:
+        await cluster.stop()
 
 
 def free_port() -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,9 +14,8 @@ import httpx
 
 from adapters.sdk.config import AgencyConfig
 from hub.server import dispatcher_service
-from mocks._common import load_world
 from mocks.runner import MockCluster, render_config
-from tests.support import LiveHub, start_hub
+from tests.support import LiveHub, start_hub, start_mock_cluster
 
 COURT = "闽0602"
 DEBTOR = "350602198003150015"  # 陈某某, Zhangzhou
@@ -179,14 +177,7 @@ def mock_agencies(cluster: MockCluster) -> list[AgencyConfig]:
 
 async def start_cluster() -> MockCluster:
     """The five mocks on five consecutive free ports."""
-    for _ in range(30):
-        cluster = MockCluster(load_world(), port_base=random.randrange(20000, 60000, 5))
-        try:
-            await cluster.start()
-        except OSError:
-            continue
-        return cluster
-    raise RuntimeError("no free ports for the mocks")
+    return await start_mock_cluster()
 
 
 @asynccontextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import tomllib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,9 +14,8 @@ import sqlalchemy as sa
 
 from adapters.sdk.config import AgencyConfig
 from hub.models import AuditEntry
-from mocks._common import load_world
 from mocks.runner import MockCluster, render_config
-from tests.support import LiveHub, start_hub
+from tests.support import LiveHub, running_mock_cluster, start_hub
 
 CASE = "（2023）闽0602执1234号"
 CHEN = "350602198003150015"  # 陈某某 of Zhangzhou: property in 漳州, a namesake in 厦门
@@ -83,18 +81,8 @@ def agency_configs(
 @pytest.fixture
 async def cluster() -> AsyncIterator[MockCluster]:
     """The five mocks on the default world, on a free block of five ports."""
-    for _ in range(30):
-        candidate = MockCluster(load_world(), port_base=random.randrange(20000, 60000, 5))
-        try:
-            await candidate.start()
-        except OSError:
-            continue
-        try:
-            yield candidate
-        finally:
-            await candidate.stop()
-        return
-    raise RuntimeError("no free block of five ports")
+    async with running_mock_cluster() as running:
+        yield running
 
 
 @dataclass

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 import tomllib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -10,8 +9,8 @@ from typing import Any
 import pytest
 
 from adapters.sdk.config import AgencyConfig
-from mocks._common import load_world
 from mocks.runner import MockCluster, render_config
+from tests.support import running_mock_cluster
 
 CASE = "（2023）闽0602执1234号"
 DEBTOR = "350602198003150015"
@@ -41,15 +40,5 @@ def agency_configs(cluster: MockCluster, **overrides: Any) -> list[AgencyConfig]
 @pytest.fixture
 async def cluster() -> AsyncIterator[MockCluster]:
     """The five mocks on the default world, on a free block of five ports."""
-    for _ in range(30):
-        candidate = MockCluster(load_world(), port_base=random.randrange(20000, 60000, 5))
-        try:
-            await candidate.start()
-        except OSError:
-            continue
-        try:
-            yield candidate
-        finally:
-            await candidate.stop()
-        return
-    raise RuntimeError("no free block of five ports")
+    async with running_mock_cluster() as running:
+        yield running

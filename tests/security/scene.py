@@ -27,9 +27,8 @@ from adapters.sdk.config import AgencyConfig
 from hub.auth import Role
 from hub.models import AuditEntry
 from hub.storage import async_url
-from mocks._common import load_world
 from mocks.runner import MockCluster, render_config
-from tests.support import LiveHub
+from tests.support import LiveHub, start_mock_cluster
 
 COURT = "闽0602"
 OTHER_COURT = "闽0206"
@@ -226,21 +225,12 @@ async def running_mocks(
     attempts: int = 20,
 ) -> AsyncIterator[tuple[MockCluster, list[AgencyConfig]]]:
     """The five mocks on free ports, and the agencies ``render_config`` lists for them."""
-    world = load_world()
-    for _ in range(attempts):
-        base = random.randrange(20000, 60000)
-        cluster = MockCluster(world, port_base=base)
-        try:
-            await cluster.start()
-        except OSError:
-            continue
-        try:
-            raw = tomllib.loads(render_config(base, world))["agencies"]
-            yield cluster, [AgencyConfig(**entry) for entry in raw]
-        finally:
-            await cluster.stop()
-        return
-    raise RuntimeError("no five free ports for the mock agencies")
+    cluster = await start_mock_cluster(attempts)
+    try:
+        raw = tomllib.loads(render_config(cluster.port_base, cluster.world))["agencies"]
+        yield cluster, [AgencyConfig(**entry) for entry in raw]
+    finally:
+        await cluster.stop()
 
 
 async def agency_requests(cluster: MockCluster) -> int:
