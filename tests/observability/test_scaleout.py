@@ -109,7 +109,12 @@ async def test_two_servers_and_two_workers_deliver_each_request_once(
             await wait_healthy(url, process)
         clients = [
             httpx.AsyncClient(
-                base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60
+                base_url=url,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=60,
+                # a fresh connection per request: a reused one the server closed while
+                # idle (keep-alive timeout, under load) fails as ReadError
+                limits=httpx.Limits(max_keepalive_connections=0),
             )
             for url in urls
         ]
