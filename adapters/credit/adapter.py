@@ -11,17 +11,18 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar
 
+from adapters.sdk.declare import CapabilitySpec
+from adapters.sdk.errors import UpstreamUnavailable
 from adapters.sdk.json_orders import ORDER_STATUSES, JsonOrderApi
 from adapters.sdk.records import (
     Action,
     AssistanceOrder,
-    Capability,
     CreditEntry,
     CreditStatus,
     Subject,
     match_kind,
 )
-from hub.errors import UpstreamUnavailable
+from adapters.sdk.standard import Capability
 
 AGENCY_MAX_BATCH = 100  # the agency refuses larger batches with a 400
 
@@ -31,8 +32,8 @@ class CreditAdapter(JsonOrderApi):
     description: ClassVar[str] = (
         "Public credit (信用): dishonest and consumption-restriction lists; list, restrict, delist"
     )
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.CREDIT})
-    actions: ClassVar[frozenset[Action]] = frozenset(
+    capabilities: ClassVar[frozenset[CapabilitySpec]] = frozenset({Capability.CREDIT})
+    actions: ClassVar[frozenset[Any]] = frozenset(
         {Action.QUERY, Action.LIST_DISHONEST, Action.RESTRICT_CONSUMPTION, Action.DELIST}
     )
     batch_size: ClassVar[int] = AGENCY_MAX_BATCH

@@ -14,17 +14,18 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
+from adapters.sdk.declare import CapabilitySpec
+from adapters.sdk.errors import UpstreamTimeout, UpstreamUnavailable
 from adapters.sdk.json_orders import JsonOrderApi, path_segment
 from adapters.sdk.records import (
     Action,
     AssistanceOrder,
-    Capability,
     EmploymentRecord,
     Subject,
     WageArrearsCase,
     match_kind,
 )
-from hub.errors import UpstreamTimeout, UpstreamUnavailable
+from adapters.sdk.standard import Capability
 
 
 class HrAdapter(JsonOrderApi):
@@ -32,10 +33,10 @@ class HrAdapter(JsonOrderApi):
     description: ClassVar[str] = (
         "HR and social insurance (人社): employment, employers' wage arrears; wage assistance"
     )
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+    capabilities: ClassVar[frozenset[CapabilitySpec]] = frozenset(
         {Capability.EMPLOYMENT, Capability.WAGE_ARREARS}
     )
-    actions: ClassVar[frozenset[Action]] = frozenset({Action.QUERY, Action.WAGE_ASSIST})
+    actions: ClassVar[frozenset[Any]] = frozenset({Action.QUERY, Action.WAGE_ASSIST})
     batch_size: ClassVar[int] = 50
     default_auth: ClassVar[str] = "bearer"
 

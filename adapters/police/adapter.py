@@ -11,11 +11,12 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, ClassVar
 
+from adapters.sdk.declare import CapabilitySpec
+from adapters.sdk.errors import UpstreamUnavailable
 from adapters.sdk.json_orders import JsonOrderApi, parse_instant
 from adapters.sdk.records import (
     Action,
     AssistanceOrder,
-    Capability,
     MatchKind,
     Sighting,
     Subject,
@@ -24,7 +25,7 @@ from adapters.sdk.records import (
     Whereabouts,
     match_kind,
 )
-from hub.errors import UpstreamUnavailable
+from adapters.sdk.standard import Capability
 
 
 class PoliceAdapter(JsonOrderApi):
@@ -32,10 +33,10 @@ class PoliceAdapter(JsonOrderApi):
     description: ClassVar[str] = (
         "Police (公安): vehicles with sightings, whereabouts; locate, control vehicles, detain"
     )
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+    capabilities: ClassVar[frozenset[CapabilitySpec]] = frozenset(
         {Capability.VEHICLES, Capability.WHEREABOUTS}
     )
-    actions: ClassVar[frozenset[Action]] = frozenset(
+    actions: ClassVar[frozenset[Any]] = frozenset(
         {Action.QUERY, Action.LOCATE_PERSON, Action.CONTROL_VEHICLE, Action.DETAIN}
     )
     batch_size: ClassVar[int] = 50

@@ -10,7 +10,7 @@ owners (重名) and owner-less records too; ``records.match_kind`` sorts them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
@@ -19,16 +19,17 @@ from adapters.realestate import _xml
 from adapters.sdk.base import Adapter
 from adapters.sdk.config import AgencyConfig
 from adapters.sdk.connector import RetryPolicy
+from adapters.sdk.declare import CapabilitySpec
+from adapters.sdk.errors import UpstreamRejected, UpstreamUnavailable
 from adapters.sdk.records import (
     Action,
     AssistanceOrder,
-    Capability,
     DispatchReceipt,
     OrderProgress,
     RealEstateHolding,
     Subject,
 )
-from hub.errors import UpstreamRejected, UpstreamUnavailable
+from adapters.sdk.standard import Capability
 
 _XML_HEADERS = {"Content-Type": _xml.XML_CONTENT_TYPE, "Accept": "application/xml"}
 
@@ -37,8 +38,8 @@ class RealEstateAdapter(Adapter):
     """Reads holdings of subjects and places seals (查封) with one registry."""
 
     kind: ClassVar[str] = "realestate"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.REAL_ESTATE})
-    actions: ClassVar[frozenset[Action]] = frozenset({Action.QUERY, Action.SEAL, Action.UNSEAL})
+    capabilities: ClassVar[frozenset[CapabilitySpec]] = frozenset({Capability.REAL_ESTATE})
+    actions: ClassVar[frozenset[Any]] = frozenset({Action.QUERY, Action.SEAL, Action.UNSEAL})
     batch_size: ClassVar[int] = 50
     default_auth: ClassVar[str] = "basic"
     description: ClassVar[str] = (

@@ -1,29 +1,35 @@
 """The adapter interface: what the hub asks of every agency kind.
 
 An adapter speaks one agency kind's own protocol and hands the hub
-hub-neutral records (``adapters.sdk.records``). It knows no database and no
-GraphQL. Subclasses declare, at class level::
+hub-neutral records. It knows no database and no GraphQL. Subclasses
+declare, at class level (``adapters.sdk.declare`` says what each means)::
 
-    kind = "police"                                   # the entry-point name
-    capabilities = frozenset({Capability.VEHICLES, Capability.WHEREABOUTS})
-    actions = frozenset({Action.LOCATE_PERSON, Action.CONTROL_VEHICLE})
+    kind = "bank"                                     # the entry-point name
+    capabilities = frozenset({BANK_ACCOUNTS})         # CapabilitySpecs it can read
+    actions = frozenset({Action.FREEZE, Action.DEDUCT, MY_OWN_ACTION_SPEC})
+    action_details = {"FREEZE": FreezeDetails}        # pydantic models, checked at creation
+    action_results = {"FREEZE": FreezeResult}         # the answer's shape
+    action_overrides = {"FREEZE": {"reference": "account", "term_years": 1}}
     batch_size = 50                                   # most subjects per upstream call
     default_auth = "bearer"                           # connector auth style
 
 and implement the batch method named by each declared capability:
 
-    async def vehicles(self, subjects: Sequence[Subject]) -> dict[str, list[Vehicle]]
+    async def bank_accounts(self, subjects: Sequence[Subject]) -> dict[str, list[BankAccount]]
 
 Batch methods take up to ``batch_size`` subjects (the hub chunks larger
 batches) and return **one entry per subject**, keyed by ``id_number``: an
 empty list (or ``None`` for single-valued capabilities) when the agency knows
 nothing, never a missing key, never an error. Records found by name alone
 carry ``matched_by = NAME_ONLY``; records of another ID number are dropped
-(``records.match_kind`` decides).
+(``records.match_kind`` decides, and the hub checks again).
 
-Failures raise ``hub.errors.UpstreamError`` subclasses naming the agency,
-never the citizen; the connector does that for HTTP. Writes are dispatched
-with the order's idempotency key so a repeated delivery has no second effect.
+Failures raise ``adapters.sdk.errors.UpstreamError`` subclasses naming the
+agency, never the citizen; the connector does that for HTTP. Writes are
+dispatched with the order's idempotency key so a repeated delivery has no
+second effect. Whatever the agency reports of an order — by callback or when
+polled — reaches the hub only through ``parse_callback`` / ``poll``, so the
+adapter translates it (its units, its codes) in one place.
 
 A method the adapter does not provide raises ``NotImplementedError`` naming
 it. ``aclose`` releases connections.
@@ -37,33 +43,47 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
+from pydantic import BaseModel
 
 from adapters.sdk.config import AgencyConfig
 from adapters.sdk.connector import Connector, RetryPolicy
-from adapters.sdk.records import (
-    Action,
-    AssistanceOrder,
-    Capability,
-    CreditStatus,
-    DispatchReceipt,
-    EmploymentRecord,
-    OrderProgress,
-    RealEstateHolding,
-    Subject,
-    TaxProfile,
-    Vehicle,
-    WageArrearsCase,
-    Whereabouts,
-)
+from adapters.sdk.declare import ActionSpec, CapabilitySpec, resolve_actions
+from adapters.sdk.records import AssistanceOrder, DispatchReceipt, OrderProgress, Subject
+from adapters.sdk.standard import STANDARD_ACTIONS
 
 
 class Adapter:
     kind: ClassVar[str] = ""
-    capabilities: ClassVar[frozenset[Capability]] = frozenset()
-    actions: ClassVar[frozenset[Action]] = frozenset()
+    capabilities: ClassVar[frozenset[CapabilitySpec]] = frozenset()
+    actions: ClassVar[frozenset[Any]] = frozenset()  # names (str) and ActionSpecs
+    action_details: ClassVar[dict[str, type[BaseModel]]] = {}
+    action_results: ClassVar[dict[str, type[BaseModel]]] = {}
+    action_overrides: ClassVar[dict[str, dict[str, Any]]] = {}
     batch_size: ClassVar[int] = 50
     default_auth: ClassVar[str] = "bearer"
     description: ClassVar[str] = ""
+    # what ``actions`` declares, resolved once per class: the spec of each action by name
+    action_specs: ClassVar[dict[str, ActionSpec]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        declared = cls.__dict__.get("actions", cls.actions)
+        specs = resolve_actions(
+            cls.__name__,
+            declared,
+            STANDARD_ACTIONS,
+            cls.action_details,
+            cls.action_results,
+            cls.action_overrides,
+        )
+        cls.action_specs = specs
+        # ``actions`` reads as the names, so ``"SEAL" in adapter.actions`` holds
+        cls.actions = frozenset(specs)
+        for capability in cls.capabilities:
+            if not isinstance(capability, CapabilitySpec):
+                raise TypeError(
+                    f"{cls.__name__}: capabilities holds {capability!r}, not a CapabilitySpec"
+                )
 
     def __init__(
         self,
@@ -95,34 +115,18 @@ class Adapter:
 
     # -- reads: one entry per subject ---------------------------------------------------------
 
-    async def real_estate(self, subjects: Sequence[Subject]) -> dict[str, list[RealEstateHolding]]:
-        raise self._missing("real_estate")
-
-    async def vehicles(self, subjects: Sequence[Subject]) -> dict[str, list[Vehicle]]:
-        raise self._missing("vehicles")
-
-    async def whereabouts(self, subjects: Sequence[Subject]) -> dict[str, Whereabouts | None]:
-        raise self._missing("whereabouts")
-
-    async def tax(self, subjects: Sequence[Subject]) -> dict[str, TaxProfile | None]:
-        raise self._missing("tax")
-
-    async def employment(self, subjects: Sequence[Subject]) -> dict[str, list[EmploymentRecord]]:
-        raise self._missing("employment")
-
-    async def wage_arrears(self, subjects: Sequence[Subject]) -> dict[str, list[WageArrearsCase]]:
-        raise self._missing("wage_arrears")
-
-    async def credit(self, subjects: Sequence[Subject]) -> dict[str, CreditStatus]:
-        raise self._missing("credit")
-
-    async def fetch(self, capability: Capability, subjects: Sequence[Subject]) -> dict[str, Any]:
+    async def fetch(
+        self, capability: CapabilitySpec, subjects: Sequence[Subject]
+    ) -> dict[str, Any]:
         """Call the batch method named by ``capability``."""
-        if capability not in self.capabilities:
-            raise self._missing(capability.value)
-        method = getattr(self, capability.value)
+        method = getattr(self, capability.name, None) if capability in self.capabilities else None
+        if method is None:
+            raise self._missing(capability.name)
         result: dict[str, Any] = await method(subjects)
         return result
+
+    def action_spec(self, name: str) -> ActionSpec | None:
+        return self.action_specs.get(name)
 
     # -- assistance orders --------------------------------------------------------------------
 

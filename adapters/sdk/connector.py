@@ -44,6 +44,7 @@ from tenacity.wait import wait_base, wait_none, wait_random_exponential
 from adapters.sdk.auth import _auth, hmac_signature
 from adapters.sdk.breaker import BreakerState, CircuitBreaker
 from adapters.sdk.config import AgencyConfig
+from adapters.sdk.errors import CircuitOpen, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 from adapters.sdk.observe import (
     AttemptEvent,
     BreakerEvent,
@@ -59,7 +60,6 @@ from adapters.sdk.observe import (
     remove_observer,
     track_calls,
 )
-from hub.errors import CircuitOpen, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 
 __all__ = [
     "SAFE_METHODS",

@@ -26,8 +26,8 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from adapters.sdk.base import Adapter
+from adapters.sdk.errors import BadUserInput, UpstreamUnavailable
 from adapters.sdk.records import AssistanceOrder, DispatchReceipt, OrderProgress
-from hub.errors import BadUserInput, UpstreamUnavailable
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the agencies' clock, when they omit an offset
 ORDER_STATUSES = ("RECEIVED", "ACKNOWLEDGED", "COMPLETED", "REJECTED")

@@ -16,20 +16,10 @@ from enum import StrEnum
 from typing import Any
 
 
-class Capability(StrEnum):
-    """What an adapter can read; each value is the name of its batch method."""
-
-    REAL_ESTATE = "real_estate"
-    VEHICLES = "vehicles"
-    WHEREABOUTS = "whereabouts"
-    TAX = "tax"
-    EMPLOYMENT = "employment"
-    WAGE_ARREARS = "wage_arrears"
-    CREDIT = "credit"
-
-
 class Action(StrEnum):
-    """Assistance actions, as in the graph's ``AssistanceAction``."""
+    """The standard action names (``adapters.sdk.standard`` declares them); a kind may
+    declare actions of its own, and the graph's ``AssistanceAction`` lists every
+    installed kind's."""
 
     QUERY = "QUERY"
     SEAL = "SEAL"
@@ -43,6 +33,12 @@ class Action(StrEnum):
     DELIST = "DELIST"
     TAX_ASSIST = "TAX_ASSIST"
     WAGE_ASSIST = "WAGE_ASSIST"
+    UNFREEZE = "UNFREEZE"
+    DEDUCT = "DEDUCT"
+    RENEW_SEAL = "RENEW_SEAL"
+    TRANSFER = "TRANSFER"
+    WATCH = "WATCH"
+    LIFT_RESTRICTION = "LIFT_RESTRICTION"
 
 
 class MatchKind(StrEnum):
@@ -89,7 +85,7 @@ class Mortgage:
 class Seal:
     court: str
     case_number: str
-    rank: str  # "FIRST" (首封) or "WAITING" (轮候)
+    rank: str = field(metadata={"description": "FIRST (首封) or WAITING (轮候)."})
     sealed_on: date | None = None
     expires_on: date | None = None
 
@@ -102,7 +98,11 @@ class RealEstateHolding:
     usage: str
     owner_id: str | None
     owner_name: str
-    matched_by: MatchKind
+    matched_by: MatchKind = field(
+        metadata={
+            "description": "NAME_ONLY: the registry gave no ID number; an officer must verify it."
+        }
+    )
     registry: str = ""
     mortgages: tuple[Mortgage, ...] = ()
     seals: tuple[Seal, ...] = ()
@@ -171,7 +171,9 @@ class WageArrearsCase:
 
 @dataclass(frozen=True)
 class CreditEntry:
-    list: str  # "DISHONEST" (失信名单), "CONSUMPTION_RESTRICTION" (限高) ...
+    list: str = field(
+        metadata={"description": "DISHONEST (失信) or CONSUMPTION_RESTRICTION (限高)."}
+    )
     court: str
     case_number: str
     listed_on: date | None
@@ -224,3 +226,13 @@ class OrderProgress:
     request_id: str | None = None
     idempotency_key: str | None = None
     event_id: str | None = None
+
+
+def __getattr__(name: str) -> Any:
+    # ``Capability`` moved to ``adapters.sdk.standard`` when capabilities became open;
+    # adapters written against the old module keep importing it from here.
+    if name == "Capability":
+        from adapters.sdk.standard import Capability
+
+        return Capability
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

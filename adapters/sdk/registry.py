@@ -16,7 +16,7 @@ embedding).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
@@ -25,6 +25,8 @@ import httpx
 from adapters.sdk.base import Adapter
 from adapters.sdk.config import AgencyConfig
 from adapters.sdk.connector import RetryPolicy
+from adapters.sdk.declare import CapabilitySpec
+from adapters.sdk.records import Action
 
 ENTRY_POINT_GROUP = "hub.adapters"
 HUB_DISTRIBUTION = "linkage-hub"
@@ -116,6 +118,8 @@ def describe_kinds() -> list[dict[str, Any]]:
             "kind": kind,
             "capabilities": [],
             "actions": [],
+            "action_specs": [],
+            "capability_specs": [],
             "description": "",
             "source": _source(kind, eps),
             "error": None,
@@ -125,11 +129,59 @@ def describe_kinds() -> list[dict[str, Any]]:
         except Exception as exc:  # a broken plug-in must not hide the working ones
             entry["error"] = f"{type(exc).__name__}: {exc}"
         else:
-            entry["capabilities"] = sorted(c.value for c in cls.capabilities)
-            entry["actions"] = sorted(a.value for a in cls.actions)
+            entry["capabilities"] = sorted(c.name for c in cls.capabilities)
+            entry["actions"] = sorted(cls.actions)
+            entry["action_specs"] = [cls.action_specs[a] for a in sorted(cls.actions)]
+            entry["capability_specs"] = sorted(cls.capabilities)
             entry["description"] = cls.description or (cls.__doc__ or "").strip().split("\n")[0]
         described.append(entry)
     return described
+
+
+def installed_classes() -> list[type[Adapter]]:
+    """The adapter class of every installed kind that loads, sorted by kind.
+
+    A kind that fails to import is left out here (``describe_kinds`` reports it);
+    the graph is composed from the ones that work.
+    """
+    classes = []
+    for kind in installed_kinds():
+        try:
+            classes.append(load_adapter_class(kind))
+        except Exception:  # a broken plug-in must not take the others down
+            continue
+    return classes
+
+
+def installed_capabilities(
+    classes: Sequence[type[Adapter]] | None = None,
+) -> dict[str, CapabilitySpec]:
+    """Every capability the installed kinds declare, by name.
+
+    Two kinds may declare the same capability only by sharing its declaration
+    (one spec object); two different specs under one name are an error naming both.
+    """
+    found: dict[str, tuple[CapabilitySpec, str]] = {}
+    for cls in installed_classes() if classes is None else classes:
+        for spec in cls.capabilities:
+            seen = found.get(spec.name)
+            if seen is not None and seen[0] is not spec and seen[0].record is not spec.record:
+                raise TypeError(
+                    f"capability {spec.name!r} is declared differently by kinds "
+                    f"{seen[1]!r} and {cls.kind!r}: share one CapabilitySpec"
+                )
+            found.setdefault(spec.name, (spec, cls.kind))
+    return {name: found[name][0] for name in sorted(found)}
+
+
+def installed_actions(classes: Sequence[type[Adapter]] | None = None) -> list[str]:
+    """Every action name the installed kinds take: the standard ones in their order, then
+    the kinds' own, sorted."""
+    names = {
+        a for cls in (installed_classes() if classes is None else classes) for a in cls.actions
+    }
+    standard = [a.value for a in Action if a.value in names]
+    return standard + sorted(names - set(standard))
 
 
 def build_adapter(

@@ -44,21 +44,22 @@ from tenacity import wait_none
 from adapters.sdk.base import Adapter
 from adapters.sdk.config import AgencyConfig
 from adapters.sdk.connector import RetryPolicy, track_calls
-from adapters.sdk.records import (
-    Action,
-    AssistanceOrder,
-    Capability,
-    DispatchReceipt,
-    OrderProgress,
-    Subject,
-)
-from hub.errors import (
+from adapters.sdk.declare import CapabilitySpec
+from adapters.sdk.errors import (
     CircuitOpen,
     UpstreamError,
     UpstreamRejected,
     UpstreamTimeout,
     UpstreamUnavailable,
 )
+from adapters.sdk.records import (
+    Action,
+    AssistanceOrder,
+    DispatchReceipt,
+    OrderProgress,
+    Subject,
+)
+from adapters.sdk.standard import Capability
 
 # 张某 of the demo world: every source knows nothing of him.
 DEFAULT_UNKNOWN = Subject("350602197501010010", "张某")
@@ -280,24 +281,31 @@ class AdapterConformance:
     def test_declarations(self) -> None:
         cls = self.spec.adapter_cls
         assert cls.kind and cls.kind == cls.kind.strip().lower(), "kind: a lower-case name"
-        assert all(isinstance(c, Capability) for c in cls.capabilities), "capabilities: Capability"
-        assert all(isinstance(a, Action) for a in cls.actions), "actions: Action members"
+        assert all(isinstance(c, CapabilitySpec) for c in cls.capabilities), (
+            "capabilities: CapabilitySpec declarations"
+        )
+        assert all(isinstance(a, str) and a.isupper() for a in cls.actions), "actions: names"
+        assert set(cls.action_specs) == set(cls.actions), "every action has its spec"
         assert cls.batch_size >= 1, "batch_size: at least 1"
         for capability in cls.capabilities:
-            own = getattr(cls, capability.value)
-            assert own is not getattr(Adapter, capability.value), (
-                f"{cls.__name__} declares {capability.value} but does not implement it"
+            own = getattr(cls, capability.name, None)
+            assert callable(own), (
+                f"{cls.__name__} declares {capability.name} but does not implement it"
             )
+        for spec in cls.action_specs.values():
+            assert spec.label, f"action {spec.name}: a label for people"
+            if spec.reference is not None:
+                assert spec.details is not None and spec.reference in spec.details.model_fields, (
+                    f"action {spec.name}: its reference {spec.reference!r} is a details field"
+                )
 
     async def test_undeclared_capabilities_raise_not_implemented(self, kit: Harness) -> None:
         adapter = kit.build()
-        for capability in Capability:
+        for capability in Capability.all():
             if capability in adapter.capabilities:
                 continue
             with pytest.raises(NotImplementedError, match=capability.value):
                 await adapter.fetch(capability, [self.spec.known])
-            with pytest.raises(NotImplementedError, match=capability.value):
-                await getattr(adapter, capability.value)([self.spec.known])
 
     # -- reads ------------------------------------------------------------------------------------
 

@@ -21,17 +21,18 @@ import httpx
 from adapters.sdk.base import Adapter
 from adapters.sdk.config import AgencyConfig
 from adapters.sdk.connector import RetryPolicy
+from adapters.sdk.declare import CapabilitySpec
+from adapters.sdk.errors import UpstreamUnavailable
 from adapters.sdk.records import (
     Action,
     AssistanceOrder,
-    Capability,
     DispatchReceipt,
     OrderProgress,
     Subject,
     TaxProfile,
     TaxRecord,
 )
-from hub.errors import UpstreamUnavailable
+from adapters.sdk.standard import Capability
 
 RECORDS_PATH = "/v2/taxpayers/records"
 ORDERS_PATH = "/v2/assistance"
@@ -107,8 +108,8 @@ class TaxAdapter(Adapter):
     """Tax records of persons and organizations, and tax assistance (协助征税) orders."""
 
     kind: ClassVar[str] = "tax"
-    capabilities: ClassVar[frozenset[Capability]] = frozenset({Capability.TAX})
-    actions: ClassVar[frozenset[Action]] = frozenset({Action.QUERY, Action.TAX_ASSIST})
+    capabilities: ClassVar[frozenset[CapabilitySpec]] = frozenset({Capability.TAX})
+    actions: ClassVar[frozenset[Any]] = frozenset({Action.QUERY, Action.TAX_ASSIST})
     batch_size: ClassVar[int] = 50
     default_auth: ClassVar[str] = "hmac:Tax"
     description: ClassVar[str] = (
