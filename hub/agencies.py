@@ -14,7 +14,7 @@ import httpx
 
 from adapters.sdk.base import Adapter
 from adapters.sdk.config import AgencyConfig
-from adapters.sdk.records import Action, Capability
+from adapters.sdk.declare import ActionSpec, CapabilitySpec
 from adapters.sdk.registry import load_adapter_class
 
 
@@ -36,12 +36,16 @@ class Agency:
         return self.config.channel == "api" and bool(self.config.base_url)
 
     @property
-    def capabilities(self) -> frozenset[Capability]:
+    def capabilities(self) -> frozenset[CapabilitySpec]:
         return self.adapter.capabilities
 
     @property
-    def actions(self) -> frozenset[Action]:
+    def actions(self) -> frozenset[str]:
         return self.adapter.actions
+
+    def action(self, name: str) -> ActionSpec | None:
+        """The spec of an action this agency takes, or ``None``."""
+        return self.adapter.action_specs.get(name)
 
     @property
     def circuit_state(self) -> str:
@@ -84,7 +88,7 @@ class AgencyDirectory:
     def get(self, agency_id: str) -> Agency | None:
         return self._by_id.get(agency_id)
 
-    def readers(self, capability: Capability) -> list[Agency]:
+    def readers(self, capability: CapabilitySpec) -> list[Agency]:
         """Agencies whose systems can be asked for ``capability`` right now."""
         return [a for a in self if a.is_api and capability in a.capabilities]
 

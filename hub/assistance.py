@@ -31,12 +31,14 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, select, update
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
-from adapters.sdk.records import Action, DispatchReceipt, OrderProgress
+from adapters.sdk.declare import ActionSpec, Effect
+from adapters.sdk.records import DispatchReceipt, OrderProgress
 from hub import audit, due, policy
 from hub.agencies import Agency
 from hub.auth import Principal, Role
@@ -88,10 +90,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     S.CANCELLED: frozenset(),
 }
 
-# Actions that change a legal state need the court's document (裁定书/协助执行通知书) number.
-NEEDS_DOCUMENT: frozenset[str] = frozenset(
-    {"SEAL", "UNSEAL", "FREEZE", "DETAIN", "LIST_DISHONEST", "RESTRICT_CONSUMPTION", "DELIST"}
-)
 SEAL_RANKS = ("FIRST", "WAITING")
 MAX_DETAILS_BYTES = 16 * 1024
 DISPATCHER_ACTOR = "hub:dispatcher"
@@ -133,6 +131,7 @@ class _Clean:
 
     agency: Agency
     action: str
+    spec: ActionSpec
     document_number: str | None
     details: dict[str, Any]
     key: str
@@ -166,13 +165,12 @@ def _validate(hub: HubState, data: RequestData) -> _Clean:
     agency = hub.agencies.get(data.agency_id.strip()) if data.agency_id else None
     if agency is None:
         raise BadUserInput("agencyId", "no such agency")
-    if data.action not in Action.__members__:
-        raise BadUserInput("action", "unknown action")
-    if Action(data.action) not in agency.actions:
+    spec = agency.action(str(data.action))
+    if spec is None:
         raise BadUserInput("action", f"agency {agency.id} does not take {data.action}")
     document = data.document_number.strip() if data.document_number else None
-    if data.action in NEEDS_DOCUMENT and not document:
-        raise BadUserInput("documentNumber", f"{data.action} needs the court's document number")
+    if spec.needs_document and not document:
+        raise BadUserInput("documentNumber", f"{spec.name} needs the court's document number")
     if document is not None:
         document = require_text(document, field="documentNumber", max_length=100)
     details = data.details if data.details is not None else {}
@@ -184,16 +182,33 @@ def _validate(hub: HubState, data: RequestData) -> _Clean:
         raise BadUserInput("details", "details must be plain JSON") from exc
     if len(encoded.encode()) > MAX_DETAILS_BYTES:
         raise BadUserInput("details", "details are too large")
+    plain = json.loads(encoded)
+    if spec.details is not None:
+        plain = checked(spec.details, plain, "details")
     key = (data.idempotency_key or "").strip()
     if data.idempotency_key is not None and not 1 <= len(key) <= 200:
         raise BadUserInput("idempotencyKey", "an idempotency key has 1 to 200 characters")
     return _Clean(
         agency=agency,
-        action=data.action,
+        action=spec.name,
+        spec=spec,
         document_number=document,
-        details=json.loads(encoded),
+        details=plain,
         key=key or str(uuid.uuid4()),
     )
+
+
+def checked(model: type[BaseModel], data: dict[str, Any], field: str) -> dict[str, Any]:
+    """``data`` as ``model`` reads it (JSON-ready), or ``BadUserInput`` naming the first bad
+    key, e.g. ``details.amount``."""
+    try:
+        parsed = model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise BadUserInput(f"{field}.{where}" if where else field, first["msg"]) from exc
+    dumped: dict[str, Any] = parsed.model_dump(mode="json", exclude_none=True)
+    return dumped
 
 
 def body_hash(case: Case, party: Party, clean: _Clean) -> str:
@@ -219,33 +234,65 @@ async def _by_key(session: AsyncSession, key: str, digest: str) -> AssistanceReq
     return row
 
 
-async def _seal_to_lift(
+async def _measure_acted_on(
     session: AsyncSession, case: Case, party: Party, clean: _Clean
 ) -> AssistanceRequest:
+    """The completed measure (a seal, a freeze) a LIFT or RENEW acts on: named by its
+    request (``details.seal_request_id``) or by the record it encumbers (the reference)."""
+    spec = clean.spec
     ref = clean.details.get("seal_request_id") or clean.details.get("sealRequestId")
-    if not ref or not isinstance(ref, str):
-        raise BadUserInput("details", "UNSEAL names the seal it lifts: details.seal_request_id")
-    seal = await session.get(AssistanceRequest, ref)
+    reference = clean.details.get(spec.reference) if spec.reference else None
+    measure: AssistanceRequest | None = None
+    if isinstance(ref, str) and ref:
+        measure = await session.get(AssistanceRequest, ref)
+    elif isinstance(reference, str) and reference and spec.reference:
+        candidates = await session.scalars(
+            select(AssistanceRequest)
+            .where(
+                AssistanceRequest.case_id == case.id,
+                AssistanceRequest.party_id == party.id,
+                AssistanceRequest.agency_id == clean.agency.id,
+                AssistanceRequest.action == spec.lifts,
+                AssistanceRequest.status == S.COMPLETED,
+            )
+            .order_by(AssistanceRequest.created_at.desc())
+        )
+        measure = next((m for m in candidates if m.details.get(spec.reference) == reference), None)
+    else:
+        names = "details.seal_request_id" + (
+            f" or details.{spec.reference}" if spec.reference else ""
+        )
+        raise BadUserInput("details", f"{spec.name} names the {spec.lifts} it acts on: {names}")
     if (
-        seal is None
-        or seal.action != "SEAL"
-        or seal.status != S.COMPLETED
-        or seal.case_id != case.id
-        or seal.party_id != party.id
-        or seal.agency_id != clean.agency.id
+        measure is None
+        or measure.action != spec.lifts
+        or measure.status != S.COMPLETED
+        or measure.case_id != case.id
+        or measure.party_id != party.id
+        or measure.agency_id != clean.agency.id
     ):
         raise BadUserInput(
-            "details", "seal_request_id must name a completed seal of this case, subject and agency"
+            "details",
+            f"{spec.name} must name a completed {spec.lifts} of this case, subject and agency",
         )
-    lifting = await session.scalar(
+    lifted = await session.scalar(
         select(AssistanceRequest.id).where(
-            AssistanceRequest.unseals_id == seal.id,
-            AssistanceRequest.status.not_in([S.FAILED, S.CANCELLED, S.REJECTED]),
+            AssistanceRequest.unseals_id == measure.id,
+            AssistanceRequest.status == S.COMPLETED,
         )
     )
-    if lifting is not None:
-        raise Conflict("this seal is already being lifted")
-    return seal
+    if lifted is not None:
+        raise Conflict(f"this {spec.lifts} has been lifted")
+    if spec.effect is Effect.LIFT:
+        lifting = await session.scalar(
+            select(AssistanceRequest.id).where(
+                AssistanceRequest.unseals_id == measure.id,
+                AssistanceRequest.status.not_in([S.FAILED, S.CANCELLED, S.REJECTED]),
+            )
+        )
+        if lifting is not None:
+            raise Conflict("this seal is already being lifted")
+    return measure
 
 
 async def _create_in(
@@ -265,11 +312,12 @@ async def _create_in(
         return existing, False
     details = dict(clean.details)
     unseals: str | None = None
-    if clean.action == "UNSEAL":
-        seal = await _seal_to_lift(session, case, party, clean)
-        unseals = seal.id
-        # the agency needs to know what to lift: the seal's own details, unless overridden
-        details = {**seal.details, **details, "seal_request_id": seal.id}
+    if clean.spec.effect in (Effect.LIFT, Effect.RENEW):
+        measure = await _measure_acted_on(session, case, party, clean)
+        if clean.spec.effect is Effect.LIFT:
+            unseals = measure.id
+        # the agency needs to know what to act on: the measure's own details, unless overridden
+        details = {**measure.details, **details, "seal_request_id": measure.id}
     now = utcnow()
     agency = clean.agency
     row = AssistanceRequest(
@@ -278,6 +326,7 @@ async def _create_in(
         party_id=party.id,
         agency_id=agency.id,
         action=clean.action,
+        effect=clean.spec.effect.value,
         status=S.PENDING.value,
         document_number=clean.document_number,
         details=details,
@@ -287,7 +336,7 @@ async def _create_in(
         unseals_id=unseals,
         created_by=principal.actor,
         created_at=now,
-        due_at=due.due_at(hub.settings.due_days, agency.config, clean.action, now),
+        due_at=due.due_at(hub.settings.due_days, agency.config, clean.spec, now),
         urge_count=0,
         version=1,
     )
@@ -299,7 +348,7 @@ async def _create_in(
             at=now,
             kind="CREATED",
             actor=principal.actor,
-            note=f"{clean.action} to {agency.config.name}",
+            note=f"{clean.spec.label}：{agency.config.name}",
         )
     )
     await audit.record(
@@ -471,8 +520,6 @@ def _filtered(stmt: Select[Any], f: RequestFilter, now: datetime) -> Select[Any]
             raise BadUserInput("status", "unknown status")
         stmt = stmt.where(AssistanceRequest.status == f.status)
     if f.action:
-        if f.action not in Action.__members__:
-            raise BadUserInput("action", "unknown action")
         stmt = stmt.where(AssistanceRequest.action == f.action)
     if f.overdue is not None:
         late = overdue_clause(now)
@@ -610,8 +657,10 @@ async def expiring_seals(
         select(AssistanceRequest)
         .join(Case, Case.id == AssistanceRequest.case_id)
         .where(
-            AssistanceRequest.action == "SEAL",
+            AssistanceRequest.effect == Effect.ENCUMBER.value,
             AssistanceRequest.status == S.COMPLETED,
+            # a waiting seal (轮候) has no term of its own until it is promoted
+            or_(AssistanceRequest.seal_rank.is_(None), AssistanceRequest.seal_rank != "WAITING"),
             AssistanceRequest.seal_expires_on >= today,
             AssistanceRequest.seal_expires_on <= today + timedelta(days=within_days),
             ~lifted,
@@ -688,8 +737,11 @@ async def load_for_update(session: AsyncSession, request_id: str) -> _Loaded:
     return await _load(session, None, request_id)
 
 
-def _seal_fields(result: dict[str, Any] | None, *, strict: bool) -> tuple[str | None, date | None]:
-    """A seal's rank and expiry from an answer; agencies' bad values are dropped, users' refused."""
+def _measure_fields(
+    result: dict[str, Any] | None, *, strict: bool
+) -> tuple[str | None, date | None]:
+    """A measure's rank and expiry from an answer; agencies' bad values are dropped, users'
+    refused."""
     result = result or {}
     rank_raw, expiry_raw = result.get("rank"), result.get("expires_on")
     rank: str | None = None
@@ -706,6 +758,8 @@ def _seal_fields(result: dict[str, Any] | None, *, strict: bool) -> tuple[str | 
         except ValueError as exc:
             if strict:
                 raise BadUserInput("result.expires_on", "expires_on is a date, YYYY-MM-DD") from exc
+    if rank == "WAITING":
+        expires = None  # a waiting seal runs no term until it is promoted
     return rank, expires
 
 
@@ -719,14 +773,22 @@ async def _complete(
     strict: bool,
 ) -> None:
     row = loaded.row
-    rank, expires = _seal_fields(result, strict=strict) if row.action == "SEAL" else (None, None)
+    effect = row.effect or Effect.NONE.value
+    rank, expires = _measure_fields(result, strict=strict)
     if row.status == S.DISPATCHED:  # an answer implies the order was taken
         await _move(session, loaded, S.ACKNOWLEDGED, actor, "acknowledged with the answer")
     await _move(session, loaded, S.COMPLETED, actor, outcome, detail={"outcome": outcome})
     row.outcome = outcome
     row.result = result
-    if row.action == "SEAL":
+    if effect == Effect.ENCUMBER:
         row.seal_rank, row.seal_expires_on = rank, expires
+    elif effect == Effect.RENEW:
+        # a renewal keeps the measure's rank and extends its term
+        measure_id = row.details.get("seal_request_id")
+        measure = await session.get(AssistanceRequest, measure_id) if measure_id else None
+        if measure is not None and expires is not None:
+            measure.seal_expires_on = expires
+            measure.version = (measure.version or 0) + 1
 
 
 async def _reject(
@@ -761,6 +823,10 @@ async def answer(
         policy.require_answer_request(principal, loaded.row)
         if loaded.row.status not in (S.DISPATCHED, S.ACKNOWLEDGED):
             raise Conflict(f"a {loaded.row.status} request cannot be answered")
+        agency = hub.agencies.get(loaded.row.agency_id)
+        spec = agency.action(loaded.row.action) if agency is not None else None
+        if spec is not None and spec.result is not None:
+            result = checked(spec.result, result or {}, "result")
         await _complete(session, loaded, outcome, result, principal, strict=True)
     return loaded.row
 

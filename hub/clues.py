@@ -8,14 +8,14 @@ is named here: capabilities and actions decide.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
 
-from adapters.sdk.records import Action, Capability
+from adapters.sdk.declare import ActionSpec, CapabilitySpec, Effect
+from adapters.sdk.registry import installed_capabilities
 from hub import audit, policy
 from hub.agencies import Agency
 from hub.auth import Principal
@@ -26,27 +26,37 @@ from hub.state import HubState
 from hub.storage import Database
 from hub.validation import require_text
 
-
-class ClueKind(StrEnum):
-    REAL_ESTATE = "REAL_ESTATE"
-    VEHICLE = "VEHICLE"
-    EMPLOYER = "EMPLOYER"
-    BANK = "BANK"
-    OTHER = "OTHER"
+OTHER = "OTHER"
 
 
-# What each kind of clue asks of an agency: the capability that finds such
-# property and the actions that secure it, in order of preference.
-CLUE_ROUTES: dict[ClueKind, tuple[Capability | None, tuple[Action, ...]]] = {
-    ClueKind.REAL_ESTATE: (Capability.REAL_ESTATE, (Action.SEAL, Action.QUERY)),
-    ClueKind.VEHICLE: (Capability.VEHICLES, (Action.CONTROL_VEHICLE, Action.QUERY)),
-    ClueKind.EMPLOYER: (Capability.EMPLOYMENT, (Action.QUERY, Action.WAGE_ASSIST)),
-    ClueKind.BANK: (None, (Action.FREEZE,)),
-    ClueKind.OTHER: (None, ()),
-}
+def clue_kinds(capabilities: Iterable[CapabilitySpec] | None = None) -> dict[str, str]:
+    """Every kind of clue the installed kinds route, with its zh-CN name; ``OTHER`` last."""
+    specs = installed_capabilities().values() if capabilities is None else capabilities
+    kinds = {c.clue_kind: c.clue_title or c.title for c in specs if c.clue_kind}
+    return {**dict(sorted(kinds.items())), OTHER: "其他"}
 
-# details a clue must carry before an action can be proposed for it
-ACTION_NEEDS: dict[Action, str] = {Action.SEAL: "certificate", Action.CONTROL_VEHICLE: "plate"}
+
+def _route(kind: str) -> CapabilitySpec | None:
+    return next((c for c in installed_capabilities().values() if c.clue_kind == kind), None)
+
+
+def _preference(spec: ActionSpec) -> int:
+    # secure the property first (a seal, a freeze), then act on the record, then ask
+    if spec.effect is Effect.ENCUMBER:
+        return 0
+    return 1 if spec.reference is not None else 2
+
+
+def _actions_for(agency: Agency, capability: CapabilitySpec) -> list[ActionSpec]:
+    specs = [
+        s
+        for s in agency.adapter.action_specs.values()
+        if s.capability == capability.name
+        and s.effect in (Effect.ENCUMBER, Effect.NONE)
+        and s.reference is not None
+    ]
+    query = agency.action("QUERY") if capability in agency.capabilities else None
+    return sorted(specs, key=_preference) + ([query] if query is not None else [])
 
 
 @dataclass(frozen=True)
@@ -78,23 +88,24 @@ def covers(agency: Agency, region: str | None) -> bool:
 
 
 def propose(
-    agencies: Sequence[Agency], kind: ClueKind, region: str | None, details: dict[str, Any]
+    agencies: Sequence[Agency], kind: str, region: str | None, details: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    capability, actions = CLUE_ROUTES[kind]
+    """One proposed request per agency that can act on such property in ``region``: the
+    most useful action it takes whose ``details`` the clue can fill."""
+    capability = _route(kind)
     proposals: list[dict[str, Any]] = []
+    if capability is None:
+        return proposals
     for agency in agencies:
-        if capability is not None and capability not in agency.capabilities:
-            continue
         if not covers(agency, region):
             continue
-        for action in actions:
-            needed = ACTION_NEEDS.get(action)
-            if action in agency.actions and (needed is None or details.get(needed)):
+        for spec in _actions_for(agency, capability):
+            if spec.reference is None or details.get(spec.reference):
                 proposals.append(
                     {
                         "agency_id": agency.id,
                         "agency_name": agency.config.name,
-                        "action": action.value,
+                        "action": spec.name,
                         "details": dict(details),
                     }
                 )
@@ -108,7 +119,7 @@ def propose(
 
 
 async def submit_clue(hub: HubState, principal: Principal, data: ClueData) -> PropertyClue:
-    if data.kind not in ClueKind.__members__:
+    if data.kind not in clue_kinds():
         raise BadUserInput("kind", "unknown clue kind")
     description = require_text(data.description, field="description", max_length=2000)
     region = data.region.strip() if data.region else None
@@ -126,11 +137,11 @@ async def submit_clue(hub: HubState, principal: Principal, data: ClueData) -> Pr
         )
         if party is None:
             raise BadUserInput("subjectIdNumber", "the subject is not a party of this case")
-        kind = ClueKind(data.kind)
+        kind = data.kind
         clue = PropertyClue(
             case_id=case.id,
             party_id=party.id,
-            kind=kind.value,
+            kind=kind,
             description=description,
             region=region,
             details=dict(data.details),
@@ -145,7 +156,7 @@ async def submit_clue(hub: HubState, principal: Principal, data: ClueData) -> Pr
                 case_id=case.id,
                 kind="CLUE_SUBMITTED",
                 actor=principal.actor,
-                note=f"{kind.value}: {description}",
+                note=f"{clue_kinds().get(kind, kind)}：{description}",
             )
         )
         await audit.record(
@@ -155,7 +166,7 @@ async def submit_clue(hub: HubState, principal: Principal, data: ClueData) -> Pr
             purpose=case.number,
             subject=party.id_number,
             target=f"clue:{clue.id}",
-            detail={"kind": kind.value, "region": region, "proposals": len(clue.proposals)},
+            detail={"kind": kind, "region": region, "proposals": len(clue.proposals)},
         )
     return clue
 

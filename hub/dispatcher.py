@@ -42,7 +42,6 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sdk.records import (
-    Action,
     AssistanceOrder,
     DispatchReceipt,
     OrderProgress,
@@ -308,7 +307,7 @@ class Dispatcher:
         return AssistanceOrder(
             request_id=row.id,
             idempotency_key=row.idempotency_key,
-            action=Action(row.action),
+            action=row.action,
             case_number=snap.case.number,
             court=snap.case.court_code,
             subject=Subject(party.id_number, party.name, SubjectKind(party.kind)),

@@ -37,46 +37,22 @@ import asyncio
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from adapters.sdk.records import (
-    Capability,
-    CreditStatus,
-    EmploymentRecord,
-    MatchKind,
-    RealEstateHolding,
-    Subject,
-    SubjectKind,
-    TaxProfile,
-    Vehicle,
-    WageArrearsCase,
-    Whereabouts,
-)
+from adapters.sdk.declare import CapabilitySpec
+from adapters.sdk.records import MatchKind, Subject, SubjectKind
 from hub import audit, policy, ratelimit
 from hub.agencies import Agency
 from hub.auth import Principal
 from hub.cases import find_case
 from hub.errors import BadUserInput, NotFound, UpstreamError
-from hub.fetcher import SETTLE_MAX_TICKS, SETTLE_TICKS, DossierFetcher, Write
+from hub.fetcher import DossierFetcher
 from hub.models import Case, Party
-from hub.sources import (
-    FAILED,
-    LIST_VALUED,
-    ONLY_FOR,
-    VALUE_TYPES,
-    SourceResult,
-    SourceState,
-    applies,
-    empty,
-    screen,
-)
+from hub.sources import FAILED, SourceResult, SourceState, applies, screen
 from hub.state import HubState
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -93,32 +69,50 @@ class SourceStatus:
 
 
 @dataclass(frozen=True)
-class Sourced(Generic[T]):
-    """A record and the agency that holds it (three registries answer for real estate)."""
+class Sourced:
+    """A record and the agency that holds it (three registries answer for real estate).
 
-    record: T
+    Reads through to the record's own attributes, so the graph can show it as it is.
+    """
+
+    record: Any
     agency: Agency
+    capability: CapabilitySpec
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.record, name)
 
 
 @dataclass(frozen=True)
 class DossierResult:
+    """A dossier as read: per capability asked, a list of ``Sourced`` records (``many``) or
+    the agencies' answers merged into one value."""
+
     case: Case
     party: Party
     subject: Subject
-    capabilities: frozenset[Capability]
+    capabilities: frozenset[CapabilitySpec]
     sources: list[SourceStatus]
-    real_estate: list[Sourced[RealEstateHolding]] = field(default_factory=list)
-    vehicles: list[Sourced[Vehicle]] = field(default_factory=list)
-    whereabouts: Whereabouts | None = None
-    tax: TaxProfile | None = None
-    employment: list[EmploymentRecord] = field(default_factory=list)
-    wage_arrears: list[WageArrearsCase] = field(default_factory=list)
-    credit: CreditStatus | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def value(self, capability: CapabilitySpec) -> Any:
+        return self.values.get(capability.name, capability.empty())
+
+    def count(self, capability: CapabilitySpec) -> int:
+        """Records matched by ID number: a name-only match is not the subject's until verified."""
+        return sum(1 for r in self.value(capability) if r.record.matched_by is MatchKind.ID_NUMBER)
 
     @property
-    def real_estate_count(self) -> int:
-        """Holdings matched by ID number: a name-only match is not the subject's until verified."""
-        return sum(1 for h in self.real_estate if h.record.matched_by is MatchKind.ID_NUMBER)
+    def assets(self) -> list[Sourced]:
+        """Every asset of every kind asked for, in capability order."""
+        return [
+            found
+            for capability in sorted(self.capabilities)
+            if capability.asset is not None
+            for found in self.value(capability)
+        ]
 
     @property
     def errors(self) -> list[UpstreamError]:
@@ -127,32 +121,6 @@ class DossierResult:
 
 
 # -- merging -------------------------------------------------------------------------------------
-
-
-def _merge_whereabouts(values: list[Whereabouts]) -> Whereabouts | None:
-    if not values:
-        return None
-    return Whereabouts(
-        household_address=next((v.household_address for v in values if v.household_address), None),
-        residence=next((v.residence for v in values if v.residence), None),
-        travel=tuple(dict.fromkeys(t for v in values for t in v.travel)),
-    )
-
-
-def _merge_tax(values: list[TaxProfile]) -> TaxProfile | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    records = tuple(dict.fromkeys(r for v in values for r in v.records))
-    return TaxProfile(records=records, arrears=sum((v.arrears for v in values), Decimal("0.00")))
-
-
-def _merge_credit(values: list[CreditStatus]) -> CreditStatus | None:
-    if not values:
-        return None
-    entries = tuple(dict.fromkeys(e for v in values for e in v.entries))
-    return CreditStatus(listed=any(v.listed for v in values), entries=entries)
 
 
 def _status(agency: Agency, results: list[SourceResult]) -> SourceStatus:
@@ -180,7 +148,7 @@ async def read_dossier(
     principal: Principal,
     case_number: str,
     id_number: str,
-    capabilities: Collection[Capability],
+    capabilities: Collection[CapabilitySpec],
     fetcher: DossierFetcher | None = None,
 ) -> DossierResult:
     """The dossier of the party ``id_number`` of case ``case_number``.
@@ -206,7 +174,7 @@ async def read_party_dossier(
     principal: Principal,
     case: Case,
     party: Party,
-    capabilities: Collection[Capability],
+    capabilities: Collection[CapabilitySpec],
     fetcher: DossierFetcher | None = None,
 ) -> DossierResult:
     """``read_dossier`` for rows already loaded (``Party.dossier`` in a list of cases)."""
@@ -230,7 +198,7 @@ async def read_party_dossier(
 async def _ask(
     fetcher: DossierFetcher,
     agency: Agency,
-    capabilities: list[Capability],
+    capabilities: list[CapabilitySpec],
     subject: Subject,
     purpose: str,
 ) -> tuple[SourceStatus, list[SourceResult]]:
@@ -252,39 +220,34 @@ def _assemble(
     case: Case,
     party: Party,
     subject: Subject,
-    capabilities: frozenset[Capability],
+    capabilities: frozenset[CapabilitySpec],
     answers: list[tuple[SourceStatus, list[SourceResult]]],
 ) -> DossierResult:
-    by_capability: dict[Capability, list[tuple[Agency, Any]]] = {c: [] for c in Capability}
+    found: dict[str, list[tuple[Agency, Any]]] = {c.name: [] for c in capabilities}
     for status, results in answers:
         for r in results:
             if r.value is not None:
-                by_capability[r.capability].append((status.agency, r.value))
-
-    def flat(capability: Capability) -> list[Any]:
-        return [record for _, value in by_capability[capability] for record in value]
-
-    def sourced(capability: Capability) -> list[Sourced[Any]]:
-        return [
-            Sourced(rec, agency) for agency, value in by_capability[capability] for rec in value
-        ]
-
-    def single(capability: Capability) -> list[Any]:
-        return [value for _, value in by_capability[capability]]
-
+                found[r.capability.name].append((status.agency, r.value))
+    values: dict[str, Any] = {}
+    for capability in capabilities:
+        answered = found[capability.name]
+        if capability.many:
+            values[capability.name] = [
+                Sourced(record, agency, capability)
+                for agency, value in answered
+                for record in value
+            ]
+        elif capability.merge is not None:
+            values[capability.name] = capability.merge([value for _, value in answered])
+        else:
+            values[capability.name] = answered[0][1] if answered else None
     return DossierResult(
         case=case,
         party=party,
         subject=subject,
         capabilities=capabilities,
         sources=[status for status, _ in answers],
-        real_estate=sourced(Capability.REAL_ESTATE),
-        vehicles=sourced(Capability.VEHICLES),
-        whereabouts=_merge_whereabouts(single(Capability.WHEREABOUTS)),
-        tax=_merge_tax(single(Capability.TAX)),
-        employment=flat(Capability.EMPLOYMENT),
-        wage_arrears=flat(Capability.WAGE_ARREARS),
-        credit=_merge_credit(single(Capability.CREDIT)),
+        values=values,
     )
 
 
@@ -296,7 +259,7 @@ def _audit_read(principal: Principal, result: DossierResult) -> audit.AuditRecor
         subject=result.subject.id_number,
         target=result.case.number,
         detail={
-            "capabilities": sorted(c.value for c in result.capabilities),
+            "capabilities": sorted(c.name for c in result.capabilities),
             "sources": {s.agency.id: s.state.value for s in result.sources},
         },
     )
@@ -315,27 +278,3 @@ async def find_party(hub: HubState, principal: Principal, party_id: int) -> tupl
         raise NotFound("no such party")
     policy.require_read_case(principal, case)
     return party, case
-
-
-# Names that moved to hub.fetcher and hub.sources stay importable from here.
-__all__ = [
-    "FAILED",
-    "LIST_VALUED",
-    "ONLY_FOR",
-    "SETTLE_MAX_TICKS",
-    "SETTLE_TICKS",
-    "VALUE_TYPES",
-    "DossierFetcher",
-    "DossierResult",
-    "SourceResult",
-    "SourceState",
-    "SourceStatus",
-    "Sourced",
-    "Write",
-    "applies",
-    "empty",
-    "find_party",
-    "read_dossier",
-    "read_party_dossier",
-    "screen",
-]

@@ -2,7 +2,8 @@
 
 The most specific setting wins: the agency's own ``due_days`` in ``hub.toml``
 (by action), then the hub's ``due_days`` by ``"kind.ACTION"``, then by
-``"ACTION"``, then the defaults below. Days are calendar days from creation.
+``"ACTION"``, then the action's own ``due_days`` as its kind declares it.
+Days are calendar days from creation.
 """
 
 from __future__ import annotations
@@ -11,41 +12,31 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from adapters.sdk.config import AgencyConfig
+from adapters.sdk.declare import ActionSpec
 
-# Writes that change a legal state are urgent (property moves fast); searches and
-# person-finding take longer.
-DEFAULT_DUE_DAYS: dict[str, int] = {
-    "QUERY": 7,
-    "SEAL": 3,
-    "UNSEAL": 3,
-    "FREEZE": 3,
-    "LOCATE_PERSON": 15,
-    "CONTROL_VEHICLE": 7,
-    "DETAIN": 3,
-    "LIST_DISHONEST": 3,
-    "RESTRICT_CONSUMPTION": 3,
-    "DELIST": 3,
-    "TAX_ASSIST": 15,
-    "WAGE_ASSIST": 15,
-}
 FALLBACK_DAYS = 7
 
 
-def due_days(settings_due: Mapping[str, int], agency: AgencyConfig, action: str) -> int:
+def due_days(
+    settings_due: Mapping[str, int], agency: AgencyConfig, action: ActionSpec | str
+) -> int:
     """Calendar days an agency has to answer ``action``."""
+    name = action if isinstance(action, str) else action.name
     for table, key in (
-        (agency.due_days, action),
-        (settings_due, f"{agency.kind}.{action}"),
-        (settings_due, action),
-        (DEFAULT_DUE_DAYS, action),
+        (agency.due_days, name),
+        (settings_due, f"{agency.kind}.{name}"),
+        (settings_due, name),
     ):
         days = table.get(key)
         if days is not None:
             return max(int(days), 0)
-    return FALLBACK_DAYS
+    return action.due_days if isinstance(action, ActionSpec) else FALLBACK_DAYS
 
 
 def due_at(
-    settings_due: Mapping[str, int], agency: AgencyConfig, action: str, created: datetime
+    settings_due: Mapping[str, int],
+    agency: AgencyConfig,
+    action: ActionSpec | str,
+    created: datetime,
 ) -> datetime:
     return created + timedelta(days=due_days(settings_due, agency, action))

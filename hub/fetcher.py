@@ -31,7 +31,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sdk.connector import track_calls
-from adapters.sdk.records import Capability, Subject
+from adapters.sdk.declare import CapabilitySpec
+from adapters.sdk.records import Subject
 from hub import audit, snapshots
 from hub.agencies import Agency
 from hub.auth import Principal
@@ -70,8 +71,8 @@ class DossierFetcher:
     def __init__(self, hub: HubState, principal: Principal) -> None:
         self.hub = hub
         self.principal = principal
-        self._results: dict[tuple[str, Capability, str], _Pending] = {}
-        self._pending: dict[tuple[str, Capability], dict[str, _Pending]] = {}
+        self._results: dict[tuple[str, CapabilitySpec, str], _Pending] = {}
+        self._pending: dict[tuple[str, CapabilitySpec], dict[str, _Pending]] = {}
         self._writes: list[Write | audit.AuditRecord] = []
         self._snapshots_due: dict[tuple[str, str, str], dict[str, Any]] = {}
         self._snapshot_batches = 0
@@ -85,7 +86,7 @@ class DossierFetcher:
     async def load(
         self,
         agency_id: str,
-        capability: Capability,
+        capability: CapabilitySpec,
         subject: Subject,
         *,
         purpose: str | None = None,
@@ -150,7 +151,7 @@ class DossierFetcher:
                 if quiet >= SETTLE_TICKS:
                     return
 
-    async def _dispatch(self, agency: Agency, capability: Capability) -> None:
+    async def _dispatch(self, agency: Agency, capability: CapabilitySpec) -> None:
         await self._settle()
         batch = list(self._pending.pop((agency.id, capability)).values())
         size = max(1, agency.adapter.max_batch)
@@ -162,7 +163,7 @@ class DossierFetcher:
             await self.commit()
 
     async def _exchange(
-        self, agency: Agency, capability: Capability, items: list[_Pending]
+        self, agency: Agency, capability: CapabilitySpec, items: list[_Pending]
     ) -> None:
         try:
             results = await self._call(agency, capability, [p.subject for p in items])
@@ -182,7 +183,7 @@ class DossierFetcher:
             p.future.set_result(results[p.subject.id_number])
 
     async def _call(
-        self, agency: Agency, capability: Capability, subjects: list[Subject]
+        self, agency: Agency, capability: CapabilitySpec, subjects: list[Subject]
     ) -> dict[str, SourceResult]:
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -236,7 +237,7 @@ class DossierFetcher:
         return results
 
     def _keep_snapshots(
-        self, agency_id: str, capability: Capability, values: dict[str, Any], at: datetime
+        self, agency_id: str, capability: CapabilitySpec, values: dict[str, Any], at: datetime
     ) -> None:
         """Queue the good answers as snapshots; the next flush upserts them all at once."""
         for subject_id, value in values.items():
@@ -250,7 +251,7 @@ class DossierFetcher:
     def _audit_exchange(
         self,
         agency: Agency,
-        capability: Capability,
+        capability: CapabilitySpec,
         result: SourceResult,
         items: list[_Pending],
         purposes: list[str],

@@ -191,6 +191,8 @@ class AssistanceRequest(Base):
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
     agency_id: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(32))
+    # what the action does to property (adapters.sdk.declare.Effect), fixed at creation
+    effect: Mapped[str] = mapped_column(String(16), default="NONE", server_default="NONE")
     status: Mapped[str] = mapped_column(String(16), default="PENDING", index=True)
     document_number: Mapped[str | None] = mapped_column(String(100))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

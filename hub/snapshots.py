@@ -17,14 +17,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from adapters.sdk.records import Capability, Subject
+from adapters.sdk.declare import CapabilitySpec
+from adapters.sdk.records import Subject
 from hub.models import DossierSnapshot
 from hub.sources import SourceResult, SourceState, decode, encode, screen
 from hub.storage import Database
 
 
 def row(
-    agency_id: str, capability: Capability, subject_id: str, value: Any, at: datetime
+    agency_id: str, capability: CapabilitySpec, subject_id: str, value: Any, at: datetime
 ) -> dict[str, Any]:
     """A good answer as a ``DossierSnapshot`` row for ``upsert``."""
     return {
@@ -56,7 +57,7 @@ async def upsert(db: Database, session: AsyncSession, rows: list[dict[str, Any]]
 
 
 async def last_good(
-    db: Database, agency_id: str, capability: Capability, subject_ids: list[str]
+    db: Database, agency_id: str, capability: CapabilitySpec, subject_ids: list[str]
 ) -> dict[str, DossierSnapshot]:
     """The snapshots kept for these subjects, by subject ID number."""
     async with db.session() as session:

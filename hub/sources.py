@@ -5,9 +5,9 @@ assembles) share:
 
 * ``SourceState`` says how the read went; ``FAILED`` are the states in which
   nothing fresh came back.
-* ``VALUE_TYPES`` is what each capability answers per subject, and the codec
-  snapshots are stored in (``encode`` / ``decode``); ``empty`` stands in for
-  an answer that never came.
+* each capability answers a list of its records (``many``) or one record or
+  ``None`` per subject: snapshots keep that shape (``encode`` / ``decode``),
+  and ``empty`` stands in for an answer that never came.
 * ``screen`` re-checks records with ``records.match_kind`` whatever the
   adapter did: another person's records never pass, name-only ones come out
   marked ``NAME_ONLY``.
@@ -24,20 +24,8 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from adapters.sdk.records import (
-    Capability,
-    CreditStatus,
-    EmploymentRecord,
-    MatchKind,
-    RealEstateHolding,
-    Subject,
-    SubjectKind,
-    TaxProfile,
-    Vehicle,
-    WageArrearsCase,
-    Whereabouts,
-    match_kind,
-)
+from adapters.sdk.declare import CapabilitySpec
+from adapters.sdk.records import MatchKind, Subject, match_kind
 from hub.errors import CircuitOpen, UpstreamError, UpstreamTimeout
 
 log = logging.getLogger(__name__)
@@ -54,51 +42,36 @@ class SourceState(StrEnum):
 
 FAILED = frozenset({SourceState.ERROR, SourceState.TIMEOUT, SourceState.CIRCUIT_OPEN})
 
-# What each capability's batch method answers per subject: the snapshot codec.
-VALUE_TYPES: dict[Capability, Any] = {
-    Capability.REAL_ESTATE: list[RealEstateHolding],
-    Capability.VEHICLES: list[Vehicle],
-    Capability.WHEREABOUTS: Whereabouts | None,
-    Capability.TAX: TaxProfile | None,
-    Capability.EMPLOYMENT: list[EmploymentRecord],
-    Capability.WAGE_ARREARS: list[WageArrearsCase],
-    Capability.CREDIT: CreditStatus | None,
-}
-LIST_VALUED = frozenset(
-    {
-        Capability.REAL_ESTATE,
-        Capability.VEHICLES,
-        Capability.EMPLOYMENT,
-        Capability.WAGE_ARREARS,
-    }
-)
-# Capabilities that only make sense for one kind of subject (a company has no
-# household address; a person has no wage-arrears cases as an employer).
-ONLY_FOR: dict[Capability, SubjectKind] = {
-    Capability.WHEREABOUTS: SubjectKind.PERSON,
-    Capability.EMPLOYMENT: SubjectKind.PERSON,
-    Capability.WAGE_ARREARS: SubjectKind.ORGANIZATION,
-}
-_CODECS: dict[Capability, TypeAdapter[Any]] = {c: TypeAdapter(t) for c, t in VALUE_TYPES.items()}
+_CODECS: dict[str, TypeAdapter[Any]] = {}
 
 
-def empty(capability: Capability) -> Any:
-    return [] if capability in LIST_VALUED else None
+def _codec(capability: CapabilitySpec) -> TypeAdapter[Any]:
+    # What a capability's batch method answers per subject, as a pydantic codec:
+    # built on first use, once per capability.
+    codec = _CODECS.get(capability.name)
+    if codec is None:
+        record: Any = capability.record
+        shape = list[record] if capability.many else record | None  # type: ignore[valid-type]
+        codec = _CODECS[capability.name] = TypeAdapter(shape)
+    return codec
 
 
-def applies(capability: Capability, subject: Subject) -> bool:
-    only = ONLY_FOR.get(capability)
-    return only is None or only is subject.kind
+def empty(capability: CapabilitySpec) -> Any:
+    return capability.empty()
 
 
-def encode(capability: Capability, value: Any) -> Any:
+def applies(capability: CapabilitySpec, subject: Subject) -> bool:
+    return capability.applies(subject.kind)
+
+
+def encode(capability: CapabilitySpec, value: Any) -> Any:
     """``value`` as JSON-ready data, the form a snapshot keeps."""
-    return _CODECS[capability].dump_python(value, mode="json")
+    return _codec(capability).dump_python(value, mode="json")
 
 
-def decode(capability: Capability, payload: Any) -> Any:
+def decode(capability: CapabilitySpec, payload: Any) -> Any:
     """A snapshot's payload back as the capability's value type."""
-    return _CODECS[capability].validate_python(payload)
+    return _codec(capability).validate_python(payload)
 
 
 @dataclass(frozen=True)
@@ -106,7 +79,7 @@ class SourceResult:
     """One agency's answer for one capability and one subject."""
 
     agency_id: str
-    capability: Capability
+    capability: CapabilitySpec
     state: SourceState
     value: Any  # the capability's value type; empty when the read failed
     latency_ms: int = 0
@@ -127,15 +100,16 @@ def state_of(error: UpstreamError) -> SourceState:
 # -- same-name safety -----------------------------------------------------------------------------
 
 
-def screen(capability: Capability, subject: Subject, value: Any) -> Any:
+def screen(capability: CapabilitySpec, subject: Subject, value: Any) -> Any:
     """``value`` without records of anyone else, name-only ones marked as such."""
     if value is None:
-        return empty(capability)
-    if capability is Capability.REAL_ESTATE:
-        return _screened(value, lambda h: match_kind(subject, h.owner_id, h.owner_name))
-    if capability is Capability.VEHICLES:
-        return _screened(value, lambda v: match_kind(subject, v.owner_id, None))
-    return value  # the other records are keyed by the subject's ID number at the agency
+        return capability.empty()
+    if capability.screened and capability.many:
+        return _screened(
+            value,
+            lambda r: match_kind(subject, r.owner_id, getattr(r, "owner_name", None)),
+        )
+    return value  # the agency keyed these records by the subject's ID number
 
 
 def _screened(records: Iterable[Any], judge: Callable[[Any], MatchKind | None]) -> list[Any]:

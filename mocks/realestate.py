@@ -8,8 +8,11 @@ owner-less records come back too: telling them apart is the hub's job.
 ``GET /docs`` describes the messages (``DOCS`` below).
 
 Seals follow the registries' rules: a seal on a property with no active seal
-ranks first (首封), otherwise waiting (轮候); it lapses after three years unless
-renewed, and lifting the first seal promotes the earliest waiting one.
+ranks first (首封) and runs three years; otherwise it waits (轮候) with no term
+of its own. Lifting the first seal promotes the earliest waiting one, whose
+three years start that day; renewing (续封) extends a seal's term and keeps its
+rank; a transfer (过户) after an auction moves title to the buyer and clears
+the seals.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from mocks._common import MockAgency, Order, OrderOutcome, basic_ok, build_app
 
 KIND = "realestate"
 USER = "hub"
-ACTIONS = frozenset({"QUERY", "SEAL", "UNSEAL"})
+ACTIONS = frozenset({"QUERY", "SEAL", "UNSEAL", "RENEW_SEAL", "TRANSFER"})
 MAX_SUBJECTS = 100
 SEAL_YEARS = 3
 CHINA = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -60,7 +63,7 @@ POST /registries/{code}/query            body <QueryRequest> (at most 100 subjec
   come back with their own ownerId, owner-less records without one. Lapsed seals are omitted.
 
 POST /registries/{code}/orders           header Idempotency-Key (required), body <Order>
-  <Order requestId=".." action="QUERY|SEAL|UNSEAL" caseNumber=".." court=".."
+  <Order requestId=".." action="QUERY|SEAL|UNSEAL|RENEW_SEAL|TRANSFER" caseNumber=".." court=".."
          documentNumber=".." callbackUrl=".." dueAt="ISO-8601">
     <Subject idNumber=".." name=".." kind="PERSON|ORGANIZATION"/>
     <Details type="object">
@@ -81,9 +84,12 @@ Typed values (Details, Result): attribute type = object|array|string|number|bool
 (string when absent); object members <Field name="..">, array members <Item>.
 
 Actions: QUERY → the subject's properties here (by ID number, or owner-less by name);
-SEAL (details.certificate) → rank first if no active seal, else waiting; lapses after 3 years;
+SEAL (details.certificate) → first (runs three years) if no active seal, else waiting (no term);
   refused when the property is registered to another ID number;
-UNSEAL (details.certificate optional) → lifts this court's seal for the case; rejected if none.
+UNSEAL (details.certificate optional) → lifts this court's seal for the case; rejected if none;
+  the earliest waiting seal is promoted and its three years start.
+RENEW_SEAL (details.certificate) → extends this court's seal by three years, keeping its rank.
+TRANSFER (details.certificate, ruling, buyer_name, buyer_id) → title to the buyer, seals cleared.
 """
 
 
@@ -266,12 +272,14 @@ def _seal(code: str, props: list[dict[str, Any]], order: Order) -> OrderOutcome:
     court, case_number = order.fields.get("court"), order.fields.get("case_number")
     if any(s.get("court") == court and s.get("case_number") == case_number for s in active):
         return OrderOutcome("REJECTED", "already_sealed", {"certificate": certificate})
+    waiting = bool(active)
     seal = {
         "court": court,
         "case_number": case_number,
-        "rank": "WAITING" if active else "FIRST",
+        "rank": "WAITING" if waiting else "FIRST",
         "sealed_on": on.isoformat(),
-        "expires_on": _add_years(on, SEAL_YEARS).isoformat(),
+        # a waiting seal has no term until it is promoted
+        "expires_on": None if waiting else _add_years(on, SEAL_YEARS).isoformat(),
         "document_number": order.fields.get("document_number"),
     }
     seals.append(seal)
@@ -297,13 +305,63 @@ def _unseal(code: str, props: list[dict[str, Any]], order: Order) -> OrderOutcom
                 (s for s in remaining if _active(s, on)), key=lambda s: str(s.get("sealed_on"))
             )
             if waiting and not any(s.get("rank") == "FIRST" for s in waiting):
-                waiting[0]["rank"] = "FIRST"  # the earliest waiting seal takes effect
+                # the earliest waiting seal takes effect, and its term starts now
+                waiting[0]["rank"] = "FIRST"
+                waiting[0]["expires_on"] = _add_years(on, SEAL_YEARS).isoformat()
+                waiting[0]["promoted_on"] = on.isoformat()
         record["seals"] = remaining
         released.append({"certificate": record.get("certificate"), "court": court})
         released[-1]["case_number"] = case_number
     if not released:
         return OrderOutcome("REJECTED", "no_such_seal", {"registry": code})
     return OrderOutcome("COMPLETED", "unsealed", {"registry": code, "released": released})
+
+
+def _renew(code: str, props: list[dict[str, Any]], order: Order) -> OrderOutcome:
+    certificate = order.details.get("certificate")
+    record = next((p for p in props if p.get("certificate") == certificate), None)
+    if record is None:
+        return OrderOutcome("REJECTED", "no_such_property", {"certificate": certificate})
+    court, case_number = order.fields.get("court"), order.fields.get("case_number")
+    on = today()
+    seal = next(
+        (
+            s
+            for s in record.get("seals", [])
+            if s.get("court") == court and s.get("case_number") == case_number and _active(s, on)
+        ),
+        None,
+    )
+    if seal is None:
+        return OrderOutcome("REJECTED", "no_such_seal", {"certificate": certificate})
+    if seal.get("rank") == "FIRST":
+        current = date.fromisoformat(str(seal.get("expires_on") or on.isoformat()))
+        seal["expires_on"] = _add_years(max(current, on), SEAL_YEARS).isoformat()
+    seal["renewed_on"] = on.isoformat()
+    result = {"registry": code, "certificate": certificate, **seal}
+    return OrderOutcome("COMPLETED", "renewed", result)
+
+
+def _transfer(code: str, props: list[dict[str, Any]], order: Order) -> OrderOutcome:
+    details = order.details
+    certificate = details.get("certificate")
+    record = next((p for p in props if p.get("certificate") == certificate), None)
+    if record is None:
+        return OrderOutcome("REJECTED", "no_such_property", {"certificate": certificate})
+    if not details.get("ruling") or not details.get("buyer_name"):
+        return OrderOutcome("REJECTED", "ruling_required", {"certificate": certificate})
+    if record.get("owner_id") != order.subject.get("id_number"):
+        return OrderOutcome("REJECTED", "owner_mismatch", {"certificate": certificate})
+    record["owner_id"] = details.get("buyer_id")
+    record["owner_name"] = details.get("buyer_name")
+    record["seals"] = []  # the auction's ruling clears the seals on the property
+    result = {
+        "registry": code,
+        "certificate": certificate,
+        "new_owner": details.get("buyer_name"),
+        "transferred_on": today().isoformat(),
+    }
+    return OrderOutcome("COMPLETED", "transferred", result)
 
 
 def execute(agency: MockAgency, order: Order) -> OrderOutcome:
@@ -313,6 +371,10 @@ def execute(agency: MockAgency, order: Order) -> OrderOutcome:
         return _seal(code, props, order)
     if order.action == "UNSEAL":
         return _unseal(code, props, order)
+    if order.action == "RENEW_SEAL":
+        return _renew(code, props, order)
+    if order.action == "TRANSFER":
+        return _transfer(code, props, order)
     return _query(code, props, order.subject)
 
 

@@ -5,18 +5,10 @@ from __future__ import annotations
 from enum import Enum
 
 import strawberry
-from strawberry.types.enum import has_enum_definition
 
-from adapters.sdk.records import Action, Capability
 from hub.agencies import Agency as AgencyInstance
 from schema.context import Info
-
-# The SDK's enums are the graph's (registered in place, once, by whichever module comes first).
-AssistanceAction = Action
-if not has_enum_definition(Capability):
-    strawberry.enum(Capability, name="Capability")
-if not has_enum_definition(AssistanceAction):
-    strawberry.enum(AssistanceAction, name="AssistanceAction")
+from schema.vocabulary import AssistanceAction, Capability
 
 
 @strawberry.enum
@@ -58,12 +50,12 @@ class Agency:
         return AgencyChannel(self.instance.config.channel)
 
     @strawberry.field
-    def capabilities(self) -> list[Capability]:
-        return sorted(self.instance.capabilities)
+    def capabilities(self) -> list[Capability]:  # type: ignore[valid-type]
+        return [Capability[c.enum_name] for c in sorted(self.instance.capabilities)]
 
     @strawberry.field
-    def actions(self) -> list[AssistanceAction]:
-        return sorted(self.instance.actions)
+    def actions(self) -> list[AssistanceAction]:  # type: ignore[valid-type]
+        return [AssistanceAction[a] for a in sorted(self.instance.actions)]
 
     @strawberry.field(description="The live circuit breaker state of its connection.")
     def circuit_state(self) -> CircuitState:

@@ -10,7 +10,6 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types.enum import has_enum_definition
 
-from adapters.sdk.records import Action
 from hub import assistance as service
 from hub import policy
 from hub.errors import BadUserInput, NotFound
@@ -21,12 +20,10 @@ from schema.agencies import Agency
 from schema.cases import Case, PageInfo, Party
 from schema.context import Info
 from schema.display import local
+from schema.vocabulary import AssistanceAction
 
 # The SDK's and the service's enums are the graph's (registered in place, once).
-AssistanceAction = Action
 AssistanceStatus = service.RequestStatus
-if not has_enum_definition(AssistanceAction):
-    strawberry.enum(AssistanceAction, name="AssistanceAction")
 if not has_enum_definition(AssistanceStatus):
     strawberry.enum(AssistanceStatus, name="AssistanceStatus")
 
@@ -111,8 +108,8 @@ class AssistanceRequest:
         return agency.config.name if agency else self.row.agency_id
 
     @strawberry.field
-    def action(self) -> AssistanceAction:
-        return Action(self.row.action)
+    def action(self) -> AssistanceAction:  # type: ignore[valid-type]
+        return AssistanceAction[self.row.action]
 
     @strawberry.field
     def status(self) -> AssistanceStatus:
@@ -248,7 +245,7 @@ class AssistanceRequestFilter:
     case_number: str | None = None
     agency_id: str | None = None
     status: AssistanceStatus | None = None
-    action: AssistanceAction | None = None
+    action: AssistanceAction | None = None  # type: ignore[valid-type]
     overdue: bool | None = None
     created_from: dt.datetime | None = None
     created_to: dt.datetime | None = None
@@ -259,7 +256,7 @@ class CreateAssistanceRequestInput:
     case_number: str
     subject_id_number: str
     agency_id: str
-    action: AssistanceAction
+    action: AssistanceAction  # type: ignore[valid-type]
     document_number: str | None = strawberry.field(
         default=None, description="Required for SEAL, UNSEAL, FREEZE, DETAIN and listing actions."
     )
@@ -361,7 +358,7 @@ class AssistanceQuery:
                 case_number=f.case_number,
                 agency_id=f.agency_id,
                 status=f.status.value if f.status else None,
-                action=f.action.value if f.action else None,
+                action=str(f.action) if f.action else None,
                 overdue=f.overdue,
                 created_from=f.created_from,
                 created_to=f.created_to,
@@ -402,7 +399,7 @@ class AssistanceMutation:
             case_number=input.case_number,
             subject_id_number=input.subject_id_number,
             agency_id=input.agency_id,
-            action=input.action.value,
+            action=str(input.action),
             document_number=input.document_number,
             details=_json_object(input.details, "details"),
             idempotency_key=input.idempotency_key,

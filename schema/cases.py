@@ -20,6 +20,7 @@ from hub.models import PropertyClue as ClueRow
 from hub.validation import mask_id_number
 from schema.context import Info
 from schema.display import local
+from schema.vocabulary import ClueKind
 
 if TYPE_CHECKING:
     from schema.assistance import AssistanceRequest, AssistanceStatusCount
@@ -28,10 +29,8 @@ if TYPE_CHECKING:
 # The services' enums are the graph's enums (strawberry.enum registers them in place).
 CaseStatus = service.CaseStatus
 LivelihoodKind = service.Livelihood
-ClueKind = clue_service.ClueKind
 strawberry.enum(CaseStatus, name="CaseStatus")
 strawberry.enum(LivelihoodKind, name="LivelihoodKind")
-strawberry.enum(ClueKind, name="ClueKind")
 
 
 @strawberry.enum
@@ -125,8 +124,8 @@ class PropertyClue:
         return strawberry.ID(str(self.row.id))
 
     @strawberry.field
-    def kind(self) -> ClueKind:
-        return clue_service.ClueKind(self.row.kind)
+    def kind(self) -> ClueKind:  # type: ignore[valid-type]
+        return ClueKind[self.row.kind]
 
     @strawberry.field
     def description(self) -> str:
@@ -308,7 +307,7 @@ class FileCaseInput:
 class PropertyClueInput:
     case_number: str
     subject_id_number: str
-    kind: ClueKind
+    kind: ClueKind  # type: ignore[valid-type]
     description: str
     region: str | None = strawberry.field(
         default=None, description="Administrative division code where the property is, e.g. 350600"
@@ -396,7 +395,7 @@ class CaseMutation:
             clue_service.ClueData(
                 case_number=input.case_number,
                 subject_id_number=input.subject_id_number,
-                kind=input.kind.value,
+                kind=str(input.kind),
                 description=input.description,
                 region=input.region,
                 details=input.details if isinstance(input.details, dict) else {},

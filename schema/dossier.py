@@ -10,9 +10,8 @@ while the dossier itself is still returned (``PartialErrors``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
-from decimal import Decimal
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from graphql import GraphQLError
@@ -20,8 +19,7 @@ from strawberry.extensions import SchemaExtension
 from strawberry.types.enum import has_enum_definition
 from strawberry.types.nodes import SelectedField, Selection
 
-from adapters.sdk import records
-from adapters.sdk.records import Capability
+from adapters.sdk.declare import CapabilitySpec
 from hub import dossier as service
 from hub.errors import UpstreamError
 from hub.models import Case as CaseRow
@@ -30,185 +28,16 @@ from schema.agencies import Agency
 from schema.cases import Party
 from schema.context import Info
 from schema.display import local
+from schema.kinds import Asset, capability_type
+from schema.vocabulary import CAPABILITIES
 
 FETCHER = "hub.dossier.fetcher"
 PARTIAL_ERRORS = "hub.dossier.partial_errors"
 
-# Which agency capability each Dossier field needs; fields not listed need none.
-FIELD_CAPABILITIES: dict[str, Capability] = {
-    "realEstate": Capability.REAL_ESTATE,
-    "realEstateCount": Capability.REAL_ESTATE,
-    "vehicles": Capability.VEHICLES,
-    "whereabouts": Capability.WHEREABOUTS,
-    "tax": Capability.TAX,
-    "employment": Capability.EMPLOYMENT,
-    "wageArrears": Capability.WAGE_ARREARS,
-    "credit": Capability.CREDIT,
-}
-
-# The SDK's and the service's enums are the graph's (registered in place, once).
-MatchKind = records.MatchKind
+# The service's enum is the graph's (registered in place, once).
 SourceState = service.SourceState
-if not has_enum_definition(MatchKind):
-    strawberry.enum(MatchKind, name="MatchKind")
 if not has_enum_definition(SourceState):
     strawberry.enum(SourceState, name="SourceState")
-
-
-def _instant(value: dt.datetime) -> dt.datetime:
-    shown = local(value)
-    assert shown is not None
-    return shown
-
-
-# -- field types ---------------------------------------------------------------------------------
-
-
-@strawberry.type
-class Mortgage:
-    creditor: str
-    amount: Decimal | None
-    registered_on: dt.date | None
-
-
-@strawberry.type
-class Seal:
-    court: str
-    case_number: str
-    rank: str = strawberry.field(description="FIRST (首封) or WAITING (轮候).")
-    sealed_on: dt.date | None
-    expires_on: dt.date | None
-
-
-@strawberry.type
-class RealEstateHolding:
-    certificate_number: str
-    address: str
-    area_m2: Decimal
-    usage: str
-    matched_by: MatchKind = strawberry.field(
-        description="NAME_ONLY: the registry gave no ID number; an officer must verify it."
-    )
-    registry: str
-    mortgages: list[Mortgage]
-    seals: list[Seal]
-    agency: Agency
-
-    @classmethod
-    def from_record(cls, found: service.Sourced[records.RealEstateHolding]) -> RealEstateHolding:
-        h = found.record
-        return cls(
-            certificate_number=h.certificate_number,
-            address=h.address,
-            area_m2=h.area_m2,
-            usage=h.usage,
-            matched_by=h.matched_by,
-            registry=h.registry,
-            mortgages=[
-                Mortgage(creditor=m.creditor, amount=m.amount, registered_on=m.registered_on)
-                for m in h.mortgages
-            ],
-            seals=[
-                Seal(
-                    court=s.court,
-                    case_number=s.case_number,
-                    rank=s.rank,
-                    sealed_on=s.sealed_on,
-                    expires_on=s.expires_on,
-                )
-                for s in h.seals
-            ],
-            agency=Agency(instance=found.agency),
-        )
-
-
-@strawberry.type
-class Sighting:
-    at: dt.datetime
-    place: str
-
-
-@strawberry.type
-class Vehicle:
-    plate: str
-    model: str
-    matched_by: MatchKind
-    sightings: list[Sighting]
-    agency: Agency
-
-    @classmethod
-    def from_record(cls, found: service.Sourced[records.Vehicle]) -> Vehicle:
-        v = found.record
-        return cls(
-            plate=v.plate,
-            model=v.model,
-            matched_by=v.matched_by,
-            sightings=[Sighting(at=_instant(s.at), place=s.place) for s in v.sightings],
-            agency=Agency(instance=found.agency),
-        )
-
-
-@strawberry.type
-class Trip:
-    date: dt.date
-    mode: str
-    origin: str
-    destination: str
-
-
-@strawberry.type
-class Whereabouts:
-    household_address: str | None
-    residence: str | None
-    travel: list[Trip]
-
-
-@strawberry.type
-class TaxRecord:
-    year: int
-    income: Decimal
-    withholder_code: str | None
-    arrears: Decimal
-
-
-@strawberry.type
-class TaxProfile:
-    records: list[TaxRecord]
-    arrears: Decimal
-
-
-@strawberry.type
-class EmploymentRecord:
-    employer_name: str
-    employer_code: str
-    monthly_base: Decimal
-    since: dt.date | None
-    until: dt.date | None
-
-
-@strawberry.type
-class WageArrearsCase:
-    employer_code: str
-    workers: int
-    amount: Decimal
-    status: str
-
-
-@strawberry.type
-class CreditEntry:
-    list_: str = strawberry.field(
-        name="list", description="DISHONEST (失信) or CONSUMPTION_RESTRICTION (限高)."
-    )
-    court: str
-    case_number: str
-    listed_on: dt.date | None
-    measures: list[str]
-
-
-@strawberry.type
-class CreditStatus:
-    listed: bool
-    entries: list[CreditEntry]
 
 
 @strawberry.type
@@ -223,104 +52,80 @@ class SourceStatus:
     message: str | None
 
 
-@strawberry.type
-class Dossier:
-    result: strawberry.Private[service.DossierResult]
+def _subject(self: Any, info: Info) -> Party:
+    return Party.from_row(self.result.party, self.result.case, info)
 
-    @strawberry.field
-    def subject(self, info: Info) -> Party:
-        return Party.from_row(self.result.party, self.result.case, info)
 
-    @strawberry.field(description="Holdings in every registry, merged.")
-    def real_estate(self) -> list[RealEstateHolding]:
-        return [RealEstateHolding.from_record(h) for h in self.result.real_estate]
-
-    @strawberry.field(description="Holdings matched by ID number; name-only matches don't count.")
-    def real_estate_count(self) -> int:
-        return self.result.real_estate_count
-
-    @strawberry.field
-    def vehicles(self) -> list[Vehicle]:
-        return [Vehicle.from_record(v) for v in self.result.vehicles]
-
-    @strawberry.field
-    def whereabouts(self) -> Whereabouts | None:
-        w = self.result.whereabouts
-        if w is None:
-            return None
-        trips = [
-            Trip(date=t.date, mode=t.mode, origin=t.origin, destination=t.destination)
-            for t in w.travel
-        ]
-        return Whereabouts(
-            household_address=w.household_address, residence=w.residence, travel=trips
+def _sources(self: Any) -> list[SourceStatus]:
+    return [
+        SourceStatus(
+            agency=Agency(instance=s.agency),
+            state=s.state,
+            latency_ms=s.latency_ms,
+            attempts=s.attempts,
+            fetched_at=local(s.fetched_at),
+            message=s.message,
         )
+        for s in self.result.sources
+    ]
 
-    @strawberry.field
-    def tax(self) -> TaxProfile | None:
-        t = self.result.tax
-        if t is None:
-            return None
-        rows = [
-            TaxRecord(
-                year=r.year, income=r.income, withholder_code=r.withholder_code, arrears=r.arrears
-            )
-            for r in t.records
-        ]
-        return TaxProfile(records=rows, arrears=t.arrears)
 
-    @strawberry.field
-    def employment(self) -> list[EmploymentRecord]:
-        return [
-            EmploymentRecord(
-                employer_name=e.employer_name,
-                employer_code=e.employer_code,
-                monthly_base=e.monthly_base,
-                since=e.since,
-                until=e.until,
-            )
-            for e in self.result.employment
-        ]
+def _assets(self: Any) -> list[Asset]:
+    return self.result.assets  # type: ignore[no-any-return]
 
-    @strawberry.field(description="Wage-arrears cases of an organization as an employer.")
-    def wage_arrears(self) -> list[WageArrearsCase]:
-        return [
-            WageArrearsCase(
-                employer_code=w.employer_code, workers=w.workers, amount=w.amount, status=w.status
-            )
-            for w in self.result.wage_arrears
-        ]
 
-    @strawberry.field
-    def credit(self) -> CreditStatus | None:
-        c = self.result.credit
-        if c is None:
-            return None
-        entries = [
-            CreditEntry(
-                list_=e.list,
-                court=e.court,
-                case_number=e.case_number,
-                listed_on=e.listed_on,
-                measures=list(e.measures),
-            )
-            for e in c.entries
-        ]
-        return CreditStatus(listed=c.listed, entries=entries)
+def _values_of(capability: CapabilitySpec) -> Callable[[Any], Any]:
+    def resolve(self: Any) -> Any:
+        return self.result.value(capability)
 
-    @strawberry.field(description="One per agency consulted for the fields asked for.")
-    def sources(self) -> list[SourceStatus]:
-        return [
-            SourceStatus(
-                agency=Agency(instance=s.agency),
-                state=s.state,
-                latency_ms=s.latency_ms,
-                attempts=s.attempts,
-                fetched_at=local(s.fetched_at),
-                message=s.message,
+    return resolve
+
+
+def _count_of(capability: CapabilitySpec) -> Callable[[Any], int]:
+    def resolve(self: Any) -> int:
+        return self.result.count(capability)  # type: ignore[no-any-return]
+
+    return resolve
+
+
+def _dossier_type(capabilities: list[CapabilitySpec]) -> tuple[type, dict[str, CapabilitySpec]]:
+    """The ``Dossier`` of the installed kinds, and which capability each of its fields needs."""
+    needs: dict[str, CapabilitySpec] = {}
+    namespace: dict[str, Any] = {
+        "__module__": __name__,
+        "__annotations__": {"result": strawberry.Private[service.DossierResult]},
+        "subject": strawberry.field(resolver=_subject, graphql_type=Party),
+    }
+    for capability in capabilities:
+        shown = capability_type(capability)
+        needs[capability.field] = capability
+        namespace[capability.field] = strawberry.field(
+            name=capability.field,
+            resolver=_values_of(capability),
+            graphql_type=list[shown] if capability.many else shown | None,  # type: ignore[valid-type]
+            description=capability.description or None,
+        )
+        if capability.asset is not None:
+            count = f"{capability.field}Count"
+            needs[count] = capability
+            namespace[count] = strawberry.field(
+                name=count,
+                resolver=_count_of(capability),
+                graphql_type=int,
+                description="Matched by ID number; name-only matches don't count.",
             )
-            for s in self.result.sources
-        ]
+    namespace["assets"] = strawberry.field(
+        resolver=_assets,
+        graphql_type=list[Asset],
+        description="Every asset of every installed kind, whatever its type.",
+    )
+    namespace["sources"] = strawberry.field(
+        resolver=_sources,
+        graphql_type=list[SourceStatus],
+        description="One per agency consulted for the fields asked for.",
+    )
+    made = strawberry.type(type("Dossier", (), namespace), name="Dossier")
+    return made, needs
 
 
 # -- resolvers -----------------------------------------------------------------------------------
@@ -337,14 +142,16 @@ def _fields(selections: Iterable[Selection]) -> Iterator[str]:
             yield from _fields(selection.selections)
 
 
-def selected_capabilities(info: Info) -> set[Capability]:
+def selected_capabilities(info: Info) -> set[CapabilitySpec]:
     """The capabilities the Dossier fields under the current field ask for."""
-    wanted: set[Capability] = set()
+    wanted: set[CapabilitySpec] = set()
     for selection in info.selected_fields:
         for name in _fields(selection.selections):
             capability = FIELD_CAPABILITIES.get(name)
             if capability is not None:
                 wanted.add(capability)
+            elif name == "assets":
+                wanted.update(ASSET_CAPABILITIES)
     return wanted
 
 
@@ -403,3 +210,16 @@ class DossierQuery:
         )
         report_partial(info, result.errors)
         return Dossier(result=result)
+
+
+if TYPE_CHECKING:
+
+    class Dossier:  # what type checkers see; the graph's type is composed below
+        result: service.DossierResult
+
+        def __init__(self, result: service.DossierResult) -> None: ...
+
+    FIELD_CAPABILITIES: dict[str, CapabilitySpec]
+else:
+    Dossier, FIELD_CAPABILITIES = _dossier_type(CAPABILITIES)
+ASSET_CAPABILITIES = frozenset(c for c in CAPABILITIES if c.asset is not None)

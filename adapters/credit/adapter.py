@@ -80,7 +80,7 @@ class CreditAdapter(JsonOrderApi):
 
     def order_body(self, order: AssistanceOrder) -> dict[str, Any]:
         return {
-            "order_type": order.action.value,
+            "order_type": order.action,
             "ref_no": order.request_id,
             "court_code": order.court,
             "case_no": order.case_number,

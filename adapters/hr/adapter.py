@@ -114,7 +114,7 @@ class HrAdapter(JsonOrderApi):
     def order_body(self, order: AssistanceOrder) -> dict[str, Any]:
         return {
             "reference_no": order.request_id,
-            "category": order.action.value,
+            "category": order.action,
             "case": {"number": order.case_number, "court": order.court},
             "document_no": order.document_number,
             "subject": {

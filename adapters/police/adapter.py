@@ -85,7 +85,7 @@ class PoliceAdapter(JsonOrderApi):
     def order_body(self, order: AssistanceOrder) -> dict[str, Any]:
         return {
             "request_no": order.request_id,
-            "type": order.action.value,
+            "type": order.action,
             "case_no": order.case_number,
             "court": order.court,
             "document_no": order.document_number,

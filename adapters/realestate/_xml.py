@@ -237,7 +237,7 @@ def _iso(value: datetime | None) -> str | None:
 def order_request(order: AssistanceOrder) -> bytes:
     attrs = {
         "requestId": order.request_id,
-        "action": order.action.value,
+        "action": order.action,
         "caseNumber": order.case_number,
         "court": order.court,
         "documentNumber": order.document_number,

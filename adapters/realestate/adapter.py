@@ -14,8 +14,9 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
+from pydantic import BaseModel
 
-from adapters.realestate import _xml
+from adapters.realestate import _xml, orders
 from adapters.sdk.base import Adapter
 from adapters.sdk.config import AgencyConfig
 from adapters.sdk.connector import RetryPolicy
@@ -39,7 +40,26 @@ class RealEstateAdapter(Adapter):
 
     kind: ClassVar[str] = "realestate"
     capabilities: ClassVar[frozenset[CapabilitySpec]] = frozenset({Capability.REAL_ESTATE})
-    actions: ClassVar[frozenset[Any]] = frozenset({Action.QUERY, Action.SEAL, Action.UNSEAL})
+    actions: ClassVar[frozenset[Any]] = frozenset(
+        {Action.QUERY, Action.SEAL, Action.UNSEAL, Action.RENEW_SEAL, Action.TRANSFER}
+    )
+    action_details: ClassVar[dict[str, type[BaseModel]]] = {
+        Action.SEAL: orders.PropertyDetails,
+        Action.UNSEAL: orders.UnsealDetails,
+        Action.RENEW_SEAL: orders.PropertyDetails,
+        Action.TRANSFER: orders.TransferDetails,
+    }
+    action_results: ClassVar[dict[str, type[BaseModel]]] = {
+        Action.SEAL: orders.SealResult,
+        Action.RENEW_SEAL: orders.SealResult,
+        Action.TRANSFER: orders.TransferResult,
+    }
+    action_overrides: ClassVar[dict[str, dict[str, Any]]] = {
+        name: {"capability": Capability.REAL_ESTATE.name, "reference": "certificate"}
+        for name in (Action.SEAL, Action.UNSEAL, Action.RENEW_SEAL, Action.TRANSFER)
+    }
+    action_overrides[Action.SEAL]["term_years"] = 3
+    action_overrides[Action.RENEW_SEAL]["term_years"] = 3
     batch_size: ClassVar[int] = 50
     default_auth: ClassVar[str] = "basic"
     description: ClassVar[str] = (
@@ -86,7 +106,7 @@ class RealEstateAdapter(Adapter):
 
     async def dispatch(self, order: AssistanceOrder) -> DispatchReceipt:
         if order.action not in self.actions:
-            raise ValueError(f"agency {self.agency_id!r} does not take {order.action.value}")
+            raise ValueError(f"agency {self.agency_id!r} does not take {order.action}")
         response = await self.connector.request(
             "POST",
             f"{self._base}/orders",

@@ -8,6 +8,9 @@ Styles, as named in an adapter's ``default_auth`` or an agency's config:
 - ``hmac:<Prefix>`` (or ``hmac-<prefix>``, plain ``hmac`` → ``Hub``):
   ``X-<Prefix>-Timestamp`` and ``X-<Prefix>-Signature``, the
   ``hmac_signature`` of the request;
+- ``api_key_header`` (or ``api_key_header:<Header-Name>``): the secret as it is
+  in one header, ``X-Api-Key`` unless named (the ``api_key_header`` extra
+  names it too), as API gateways in front of agency systems often want;
 - ``none``: nothing.
 
 The secret is read per request, so rotating the environment variable just works.
@@ -52,6 +55,8 @@ class _HeaderAuth(httpx.Auth):
             user = str(self.config.extra("username", "hub"))
             token = base64.b64encode(f"{user}:{secret}".encode()).decode("ascii")
             request.headers["Authorization"] = f"Basic {token}"
+        elif self.style.startswith("api_key_header"):
+            request.headers[_api_key_header(self.style, self.config)] = secret
         elif self.style.startswith("hmac"):
             prefix = _hmac_prefix(self.style)
             stamp = str(int(time.time()))
@@ -72,12 +77,21 @@ def _hmac_prefix(style: str) -> str:
     return "Hub"
 
 
+def _api_key_header(style: str, config: AgencyConfig) -> str:
+    """The header an API key travels in: named by the style, the config, or X-Api-Key."""
+    _, _, named = style.partition(":")
+    return named.strip() or str(config.extra("api_key_header", "") or "X-Api-Key")
+
+
 def _auth(style: str, config: AgencyConfig) -> httpx.Auth | None:
     style = style.strip()
     if style == "none":
         return None
-    if style in ("bearer", "basic") or style == "hmac" or style.startswith(("hmac:", "hmac-")):
+    if style in ("bearer", "basic", "hmac", "api_key_header") or style.startswith(
+        ("hmac:", "hmac-", "api_key_header:")
+    ):
         return _HeaderAuth(style, config)
     raise ValueError(
-        f"agency {config.id}: unknown auth style {style!r} (bearer, basic, hmac:<Prefix>, none)"
+        f"agency {config.id}: unknown auth style {style!r} "
+        "(bearer, basic, hmac:<Prefix>, api_key_header[:<Header>], none)"
     )

@@ -78,6 +78,7 @@ class CapabilitySpec:
     hidden: frozenset[str] = frozenset({"owner_id", "owner_name"})  # matching data, not shown
     clue_kind: str | None = None  # property clues of this kind are routed here (e.g. "BANK")
     clue_title: str = ""  # zh-CN name of that clue kind
+    noun: str = ""  # zh-CN, one of the records: "房产" in "查封此房产" (the title when empty)
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier() or not self.name.islower():

@@ -51,7 +51,7 @@ class JsonOrderApi(Adapter):
 
     async def dispatch(self, order: AssistanceOrder) -> DispatchReceipt:
         if order.action not in self.actions:
-            raise BadUserInput("action", f"{self.agency_id} does not take {order.action.value}")
+            raise BadUserInput("action", f"{self.agency_id} does not take {order.action}")
         response = await self.connector.request(
             "POST",
             self.orders_path,

@@ -192,7 +192,7 @@ class AssistanceOrder:
 
     request_id: str
     idempotency_key: str
-    action: Action
+    action: str  # an action name the adapter declares
     case_number: str
     court: str
     subject: Subject

@@ -83,6 +83,7 @@ class Capability:
         ),
         clue_kind="REAL_ESTATE",
         clue_title="不动产",
+        noun="房产",
     )
     VEHICLES = CapabilitySpec(
         name="vehicles",
@@ -93,6 +94,7 @@ class Capability:
         columns=(("plate", "号牌"), ("model", "品牌型号")),
         clue_kind="VEHICLE",
         clue_title="车辆",
+        noun="车",
     )
     WHEREABOUTS = CapabilitySpec(
         name="whereabouts",

@@ -29,6 +29,7 @@ skips others on purpose.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence, Sized
@@ -246,7 +247,7 @@ class AdapterConformance:
     def subjects(self) -> list[Subject]:
         return [self.spec.known, self.spec.unknown]
 
-    def _capabilities(self) -> list[Capability]:
+    def _capabilities(self) -> list[CapabilitySpec]:
         return sorted(self.spec.adapter_cls.capabilities, key=lambda c: c.value)
 
     async def _read(self, adapter: Adapter) -> Any:
@@ -304,7 +305,10 @@ class AdapterConformance:
         for capability in Capability.all():
             if capability in adapter.capabilities:
                 continue
-            with pytest.raises(NotImplementedError, match=capability.value):
+            assert not callable(getattr(adapter, capability.name, None)), (
+                f"{type(adapter).__name__} implements {capability.name} but does not declare it"
+            )
+            with pytest.raises(NotImplementedError, match=capability.name):
                 await adapter.fetch(capability, [self.spec.known])
 
     # -- reads ------------------------------------------------------------------------------------
@@ -495,6 +499,45 @@ class AdapterConformance:
         assert ranks[-1] == 2, "the order never completed"
         assert isinstance(seen[-1].outcome, str), "a finished order has an outcome"
         assert seen[-1].outcome, "a finished order has an outcome"
+
+    async def test_a_callback_reads_as_a_poll_does(self, kit: Harness) -> None:
+        """What the agency reports by callback and what a poll reads are one translation:
+        the same status, outcome and result (units converted alike)."""
+        agency = getattr(getattr(kit.app, "state", None), "agency", None)
+        if agency is None or not hasattr(agency, "callback_transport"):
+            pytest.skip("the mock sends no callbacks the kit can catch")
+        bodies: list[bytes] = []
+
+        def catch(request: httpx.Request) -> httpx.Response:
+            bodies.append(request.content)
+            return httpx.Response(200, json={"status": "applied"})
+
+        agency.callback_transport = httpx.MockTransport(catch)
+        order = dataclasses.replace(self._order(), callback_url="http://hub.test/callbacks/kit")
+        adapter = kit.build()
+        await kit.faults(complete_after_ms=40)
+        receipt = await adapter.dispatch(order)
+        final: OrderProgress | None = None
+        for _ in range(150):
+            polled = await adapter.poll(receipt.agency_ref)
+            if STATUS_ORDER.get(polled.status) == 2:
+                final = polled
+                break
+            await asyncio.sleep(0.02)
+        assert final is not None, "the order never completed"
+        called: OrderProgress | None = None
+        for _ in range(150):
+            reports = [adapter.parse_callback(b) for b in bodies]
+            called = next((p for p in reports if p.status == final.status), None)
+            if called is not None:
+                break
+            await asyncio.sleep(0.02)
+        assert called is not None, f"no {final.status} callback came"
+        assert (called.status, called.outcome, called.result) == (
+            final.status,
+            final.outcome,
+            final.result,
+        ), "a callback and a poll of the same order read differently"
 
     async def test_urge_reaches_the_agency(self, kit: Harness) -> None:
         order = self._order()

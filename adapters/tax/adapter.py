@@ -172,10 +172,10 @@ class TaxAdapter(Adapter):
 
     async def dispatch(self, order: AssistanceOrder) -> DispatchReceipt:
         if order.action not in self.actions:
-            raise ValueError(f"agency {self.agency_id!r} does not take {order.action.value}")
+            raise ValueError(f"agency {self.agency_id!r} does not take {order.action}")
         body = {
             "request_id": order.request_id,
-            "action": order.action.value,
+            "action": order.action,
             "case_number": order.case_number,
             "court": order.court,
             "document_number": order.document_number,

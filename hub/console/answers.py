@@ -3,8 +3,10 @@
 Each action has its own fields, shaped like what the agencies' own systems
 report, so a console answer and an API answer read the same downstream:
 
-- SEAL: ``outcome=sealed``, ``rank`` (FIRST | WAITING) and ``expires_on``;
-  the result carries the certificate the court named.
+- an action whose kind declares a ``result`` model: a free-text ``outcome``
+  and one field per model field (``result_fields`` draws them), checked by
+  the model; fields the order's ``details`` already name (the certificate,
+  the account) are carried over. A waiting seal or freeze has no term.
 - QUERY: ``outcome`` found | not_found, and up to ``MAX_HOLDINGS`` rows of
   ``holding_certificate`` / ``holding_address`` / ``holding_area``
   (result ``properties``: certificate, address, area_m2 as a decimal string).
@@ -13,17 +15,21 @@ report, so a console answer and an API answer read the same downstream:
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from adapters.sdk.declare import ActionSpec, Effect
+from hub.assistance import checked
+from hub.console import labels
 from hub.errors import BadUserInput
 from hub.validation import require_text
 
 MAX_HOLDINGS = 20
-SEAL_OUTCOMES = ("sealed",)
 QUERY_OUTCOMES = ("found", "not_found")
 HOLDING_FIELDS = ("holding_certificate", "holding_address", "holding_area")
 SHANGHAI = ZoneInfo("Asia/Shanghai")  # the court's calendar decides what "today" is
@@ -34,20 +40,51 @@ def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
     return values[0].strip()
 
 
-def _seal(form: Mapping[str, Sequence[str]], details: Mapping[str, Any]) -> dict[str, Any]:
-    rank = _one(form, "rank").upper()
-    if rank not in ("FIRST", "WAITING"):
-        raise BadUserInput("result.rank", "choose the seal's rank: FIRST or WAITING")
-    expires = _one(form, "expires_on")
-    try:
-        expires_on = date.fromisoformat(expires)
-    except ValueError as exc:
-        raise BadUserInput("result.expires_on", "give the seal's expiry as YYYY-MM-DD") from exc
-    if expires_on <= datetime.now(SHANGHAI).date():
-        raise BadUserInput("result.expires_on", "a new seal expires in the future")
-    result: dict[str, Any] = {"rank": rank, "expires_on": expires_on.isoformat()}
-    if details.get("certificate"):
-        result["certificate"] = details["certificate"]
+@dataclass(frozen=True)
+class ResultField:
+    name: str
+    title: str
+    kind: str  # "date", "choice" or "text"
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+def result_fields(spec: ActionSpec | None) -> list[ResultField]:
+    """The answer form's fields for ``spec``'s result model, in its order."""
+    if spec is None or spec.result is None:
+        return []
+    out = []
+    for name, info in spec.result.model_fields.items():
+        hint = info.annotation
+        args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
+        inner = args[0]
+        title = info.title or labels.RESULT_FIELD.get(name, name)
+        if typing.get_origin(inner) is typing.Literal:
+            values = typing.get_args(inner)
+            choices = tuple((str(v), labels.label(labels.ANSWER_CHOICE, v)) for v in values)
+            out.append(ResultField(name, title, "choice", choices))
+        elif inner is date:
+            out.append(ResultField(name, title, "date"))
+        else:
+            out.append(ResultField(name, title, "text"))
+    return out
+
+
+def _declared(
+    spec: ActionSpec, form: Mapping[str, Sequence[str]], details: Mapping[str, Any]
+) -> dict[str, Any]:
+    assert spec.result is not None
+    data: dict[str, Any] = {}
+    for name in spec.result.model_fields:
+        value = _one(form, name) or details.get(name)
+        if value not in (None, ""):
+            data[name] = value
+    result = checked(spec.result, data, "result")
+    expires = result.get("expires_on")
+    if spec.effect is Effect.ENCUMBER and result.get("rank") == "WAITING":
+        result.pop("expires_on", None)  # a waiting measure has no term until promoted
+    elif spec.effect in (Effect.ENCUMBER, Effect.RENEW) and expires is not None:
+        if date.fromisoformat(str(expires)) <= datetime.now(SHANGHAI).date():
+            raise BadUserInput("result.expires_on", "a new term ends in the future")
     return result
 
 
@@ -94,15 +131,16 @@ def _query(outcome: str, form: Mapping[str, Sequence[str]]) -> dict[str, Any]:
 
 
 def read_answer(
-    action: str, form: Mapping[str, Sequence[str]], details: Mapping[str, Any]
+    spec: ActionSpec | None,
+    form: Mapping[str, Sequence[str]],
+    details: Mapping[str, Any],
 ) -> tuple[str, dict[str, Any]]:
     """``(outcome, result)`` from the submitted form; ``BadUserInput`` names the field."""
     outcome = _one(form, "outcome")
-    if action == "SEAL":
-        if outcome not in SEAL_OUTCOMES:
-            raise BadUserInput("outcome", "a seal is answered as sealed, or rejected")
-        return outcome, _seal(form, details)
-    if action == "QUERY":
+    if spec is not None and spec.result is not None:
+        outcome = require_text(outcome, field="outcome", max_length=200)
+        return outcome, _declared(spec, form, details)
+    if spec is not None and spec.name == "QUERY":
         if outcome not in QUERY_OUTCOMES:
             raise BadUserInput("outcome", "a query is answered found or not_found")
         return outcome, _query(outcome, form)

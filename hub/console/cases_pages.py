@@ -103,7 +103,7 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
         "manage": manage,
         "full_ids": policy.sees_full_id_numbers(visit.principal, case),
         "parties_by_id": {p.id: p for p in case.parties},
-        "clue_kinds": clue_service.ClueKind,
+        "clue_kinds": clue_service.clue_kinds(),
         "today": date.today(),
     }
 

@@ -11,28 +11,26 @@ from dataclasses import dataclass
 
 from starlette.responses import Response
 
-from adapters.sdk.records import Action, Capability, MatchKind
+from adapters.sdk.declare import CapabilitySpec
+from adapters.sdk.records import MatchKind
 from hub import dossier as dossier_service
+from hub.console import records
 from hub.console.cases_pages import case_url, load_case, party_by_id
 from hub.console.web import Visit, page, render
 from hub.errors import NotFound
 from hub.models import utcnow
 
-ORDER = (
-    Capability.REAL_ESTATE,
-    Capability.VEHICLES,
-    Capability.WHEREABOUTS,
-    Capability.TAX,
-    Capability.EMPLOYMENT,
-    Capability.WAGE_ARREARS,
-    Capability.CREDIT,
-)
-
 
 @dataclass(frozen=True)
 class Section:
-    capability: Capability
+    capability: CapabilitySpec
     sources: list[dossier_service.SourceStatus]
+
+
+def _installed(visit: Visit) -> list[CapabilitySpec]:
+    """The capabilities of the configured agencies, the shared ones first, as the graph has."""
+    found = {c for a in visit.hub.agencies for c in a.capabilities}
+    return sorted(found, key=lambda c: (c.asset is None, not c.many, c.name))
 
 
 @page
@@ -41,12 +39,13 @@ async def dossier(visit: Visit) -> Response:
     party = party_by_id(case, visit.request.query_params.get("party"))
     if party is None:
         raise NotFound("no such party in this case")
+    order = _installed(visit)
     result = await dossier_service.read_party_dossier(
-        visit.hub, visit.principal, case, party, list(ORDER)
+        visit.hub, visit.principal, case, party, order
     )
     sections = [
         Section(c, [s for s in result.sources if c in s.agency.capabilities])
-        for c in ORDER
+        for c in order
         if dossier_service.applies(c, result.subject)
         and any(c in s.agency.capabilities for s in result.sources)
     ]
@@ -59,9 +58,7 @@ async def dossier(visit: Visit) -> Response:
             "result": result,
             "sections": sections,
             "case_link": case_url(case),
-            "C": Capability,
-            "SEAL": Action.SEAL,
-            "QUERY": Action.QUERY,
+            "R": records,
             "NAME_ONLY": MatchKind.NAME_ONLY,
             "now": utcnow(),
         },

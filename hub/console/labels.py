@@ -5,8 +5,10 @@ A code without a label is shown as it is, so a new status never breaks a page.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
+from adapters.sdk.registry import installed_classes
 from hub.errors import BadUserInput, HubError, RateLimited
 
 CASE_STATUS = {
@@ -26,21 +28,6 @@ LIVELIHOOD = {
 
 PARTY_ROLE = {"APPLICANT": "申请执行人", "RESPONDENT": "被执行人"}
 PARTY_KIND = {"PERSON": "自然人", "ORGANIZATION": "单位"}
-
-ACTION = {
-    "QUERY": "查询",
-    "SEAL": "查封",
-    "UNSEAL": "解封",
-    "FREEZE": "冻结",
-    "LOCATE_PERSON": "查找下落",
-    "CONTROL_VEHICLE": "查控车辆",
-    "DETAIN": "协助拘留",
-    "LIST_DISHONEST": "纳入失信名单",
-    "RESTRICT_CONSUMPTION": "限制高消费",
-    "DELIST": "移出失信名单",
-    "TAX_ASSIST": "税务协助",
-    "WAGE_ASSIST": "欠薪协助",
-}
 
 REQUEST_STATUS = {
     "PENDING": "待发送",
@@ -70,14 +57,77 @@ EVENT_KIND = {
     "CLUE_SUBMITTED": "提交线索",
 }
 
-CAPABILITY = {
-    "real_estate": "不动产",
-    "vehicles": "车辆",
-    "whereabouts": "下落",
-    "tax": "纳税",
-    "employment": "社保就业",
-    "wage_arrears": "欠薪",
-    "credit": "信用",
+SOURCE_STATE = {
+    "OK": "正常",
+    "ERROR": "出错",
+    "TIMEOUT": "超时",
+    "CIRCUIT_OPEN": "熔断中",
+    "STALE": "缓存数据",
+    "NOT_APPLICABLE": "不适用",
+}
+
+CIRCUIT = {
+    "closed": "正常",
+    "open": "熔断中",
+    "half_open": "试探恢复",
+    "half-open": "试探恢复",
+    "not_applicable": "不适用（窗口办理）",
+}
+
+CREDIT_LIST = {
+    "DISHONEST": "失信被执行人名单",
+    "CONSUMPTION_RESTRICTION": "限制消费",
+    "EXIT_RESTRICTION": "限制出境",
+}
+
+TRAVEL_MODE = {"rail": "铁路", "air": "航空", "bus": "客运", "ship": "水运", "car": "自驾"}
+
+SEAL_RANK = {"FIRST": "首封", "WAITING": "轮候"}
+
+# the choices answer forms offer, by value
+ANSWER_CHOICE = {"FIRST": "首封（首冻）", "WAITING": "轮候"}
+
+# headings for the nested records of any kind, by attribute (a kind may give its own
+# with ``dataclasses.field(metadata={"title": ...})``)
+NESTED = {
+    "mortgages": "抵押",
+    "seals": "查封",
+    "frozen": "冻结",
+    "sightings": "出现",
+    "travel": "出行",
+    "records": "记录",
+    "entries": "名单",
+}
+
+ROLE = {"APPLICANT": "申请执行人", "RESPONDENT": "被执行人"}
+PARTY_KIND = {"PERSON": "自然人", "ORGANIZATION": "单位"}
+
+REQUEST_STATUS = {
+    "PENDING": "待发送",
+    "DISPATCHED": "已送达待签收",
+    "ACKNOWLEDGED": "已签收",
+    "COMPLETED": "已办结",
+    "REJECTED": "已退回",
+    "FAILED": "发送失败",
+    "CANCELLED": "已撤回",
+}
+
+EVENT_KIND = {
+    "CREATED": "创建",
+    "FILED": "立案",
+    "DISPATCHED": "已发送",
+    "DELIVERED": "已送达",
+    "ACKNOWLEDGED": "已签收",
+    "ANSWERED": "已答复",
+    "COMPLETED": "已办结",
+    "REJECTED": "已退回",
+    "FAILED": "发送失败",
+    "CANCELLED": "已撤回",
+    "URGED": "催办",
+    "EVALUATED": "评价",
+    "RETRY": "重试",
+    "STATUS_CHANGED": "状态变更",
+    "CLUE_SUBMITTED": "提交线索",
 }
 
 SOURCE_STATE = {
@@ -106,6 +156,21 @@ CREDIT_LIST = {
 TRAVEL_MODE = {"rail": "铁路", "air": "航空", "bus": "客运", "ship": "水运", "car": "自驾"}
 
 SEAL_RANK = {"FIRST": "首封", "WAITING": "轮候"}
+
+# the choices answer forms offer, by value
+ANSWER_CHOICE = {"FIRST": "首封（首冻）", "WAITING": "轮候"}
+
+# headings for the nested records of any kind, by attribute (a kind may give its own
+# with ``dataclasses.field(metadata={"title": ...})``)
+NESTED = {
+    "mortgages": "抵押",
+    "seals": "查封",
+    "frozen": "冻结",
+    "sightings": "出现",
+    "travel": "出行",
+    "records": "记录",
+    "entries": "名单",
+}
 
 CLUE_KIND = {
     "REAL_ESTATE": "不动产",
@@ -183,6 +248,20 @@ FIELD = {
     "idempotencyKey": "提交编号",
     "id": "请求编号",
 }
+
+
+@functools.cache
+def _action_labels() -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for cls in installed_classes():
+        for spec in cls.action_specs.values():
+            labels.setdefault(spec.name, spec.label)
+    return labels
+
+
+def action_label(name: object) -> str:
+    """An action's name for people, as the kind that takes it declares it."""
+    return label(_action_labels(), name)
 
 
 def label(table: Mapping[str, str], code: object) -> str:

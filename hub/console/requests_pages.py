@@ -19,8 +19,8 @@ from starlette.responses import Response
 from hub import assistance, policy
 from hub.auth import Principal, Role
 from hub.cases import add_months
-from hub.console import labels
-from hub.console.answers import HOLDING_FIELDS, read_answer
+from hub.console import labels, records
+from hub.console.answers import HOLDING_FIELDS, read_answer, result_fields
 from hub.console.cases_pages import case_url, load_case, party_by_id
 from hub.console.web import (
     PREFIX,
@@ -39,7 +39,6 @@ from hub.models import AssistanceRequest, Case
 
 PAGE_SIZE = 50
 OPEN_LIMIT = 500  # per status; an inbox longer than this is a different problem
-SEAL_YEARS = 3  # a real-estate seal lapses after three years unless renewed (续封)
 
 NOTICES = {
     "acknowledge": "已签收。",
@@ -142,6 +141,7 @@ async def _detail_context(visit: Visit, row: AssistanceRequest, case: Case) -> d
     may_manage = allowed(policy.require_manage_case, principal, case)
     agency = visit.hub.agencies.get(row.agency_id)
     today = datetime.now(SHANGHAI).date()
+    spec = agency.action(row.action) if agency is not None else None
     return {
         "row": row,
         "case": case,
@@ -157,8 +157,10 @@ async def _detail_context(visit: Visit, row: AssistanceRequest, case: Case) -> d
         "can_urge": may_manage and row.status in assistance.OPEN,
         "can_cancel": may_manage and row.status in assistance.OPEN,
         "can_evaluate": may_manage and row.status in assistance.ANSWERED and row.rating is None,
-        "seal_expiry": add_months(today, 12 * SEAL_YEARS),
+        # the default end of a new term: the kind's term for the measure (续封 before it)
+        "seal_expiry": add_months(today, 12 * ((spec.term_years if spec else None) or 1)),
         "holding_rows": 3,
+        "result_fields": result_fields(spec),
         "form": {},
     }
 
@@ -195,7 +197,9 @@ async def _perform(visit: Visit, verb: str, request_id: str, form: dict[str, lis
         return f"{PREFIX}/inbox"
     if verb == "answer":
         row, _ = await assistance.get_request(hub, principal, request_id)
-        outcome, result = read_answer(row.action, form, row.details or {})
+        agency = hub.agencies.get(row.agency_id)
+        spec = agency.action(row.action) if agency is not None else None
+        outcome, result = read_answer(spec, form, row.details or {})
         await assistance.answer(hub, principal, request_id, outcome, result)
         return f"{PREFIX}/inbox"
     if verb == "urge":
@@ -248,8 +252,14 @@ def _new_request_context(visit: Visit, case: Case, values: dict[str, str]) -> di
     return {
         "case": case,
         "agencies": agencies,
-        "actions": labels.ACTION,
-        "needs_document": assistance.NEEDS_DOCUMENT,
+        "actions": records.action_labels(agencies),
+        "needs_document": {
+            spec.name
+            for a in agencies
+            for spec in a.adapter.action_specs.values()
+            if spec.needs_document
+        },
+        "detail_fields": records.detail_fields(agencies),
         "values": {"idempotency_key": uuid.uuid4().hex, **values},
         "case_link": case_url(case),
     }
@@ -260,7 +270,8 @@ async def new_request(visit: Visit) -> Response:
     case = await load_case(visit, visit.request.path_params["number"])
     policy.require_manage_case(visit.principal, case)
     query = visit.request.query_params
-    keys = ("party", "agency", "action", "certificate", "plate", "document_number")
+    keys = ["party", "agency", "action", "document_number"]
+    keys += [name for name, _ in records.detail_fields(visit.hub.agencies)]
     values = {k: query[k] for k in keys if query.get(k)}
     context = _new_request_context(visit, case, values)
     return render(visit.request, "request_new.html", context, visit=visit)
@@ -272,7 +283,8 @@ async def create_request(visit: Visit) -> Response:
     raw = await visit.request.form()
     form = {k: v.strip() for k, v in raw.items() if isinstance(v, str)}
     party = party_by_id(case, form.get("party"))
-    details = {k: form[k] for k in ("certificate", "plate", "note") if form.get(k)}
+    fields = [name for name, _ in records.detail_fields(visit.hub.agencies)] + ["note"]
+    details = {k: form[k] for k in fields if form.get(k)}
     try:
         if party is None:
             raise BadUserInput("subjectIdNumber", "choose a party of this case")

@@ -126,6 +126,7 @@ def _environment() -> jinja2.Environment:
     env.globals.update(
         L=labels,
         label=labels.label,
+        action_label=labels.action_label,
         prefix=PREFIX,
         csrf_field=sessions.CSRF_FIELD,
         qs=lambda **kw: urlencode({k: v for k, v in kw.items() if v not in (None, "")}),

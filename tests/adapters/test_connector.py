@@ -550,6 +550,22 @@ async def test_hmac_auth_signs_timestamp_method_path_and_body(style: str, prefix
         assert "Authorization" not in request.headers
 
 
+@pytest.mark.parametrize(
+    ("style", "extra", "header"),
+    [
+        ("api_key_header", {}, "X-Api-Key"),
+        ("api_key_header:X-Gateway-Key", {}, "X-Gateway-Key"),
+        ("api_key_header", {"api_key_header": "apikey"}, "apikey"),
+    ],
+)
+async def test_api_key_in_a_header(style: str, extra: dict[str, str], header: str) -> None:
+    handler, seen = echo()
+    async with connector(handler, auth=style, **extra) as conn:
+        await conn.request("GET", "/x")
+    assert seen[0].headers[header] == "s3cret"
+    assert "Authorization" not in seen[0].headers
+
+
 async def test_no_auth() -> None:
     handler, seen = echo()
     async with connector(handler, auth="none") as conn:

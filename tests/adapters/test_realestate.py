@@ -97,7 +97,7 @@ async def test_a_registry_code_is_required() -> None:
 
 async def test_declares_its_kind() -> None:
     assert RealEstateAdapter.kind == "realestate"
-    assert {a.value for a in RealEstateAdapter.actions} == {"QUERY", "SEAL", "UNSEAL"}
+    assert RealEstateAdapter.actions == {"QUERY", "SEAL", "UNSEAL", "RENEW_SEAL", "TRANSFER"}
     assert [c.value for c in RealEstateAdapter.capabilities] == ["real_estate"]
     assert RealEstateAdapter.default_auth == "basic"
 

@@ -1,5 +1,6 @@
 """The conformance kit, run against a small fake agency and adapters good and bad."""
 
+import dataclasses
 from collections.abc import Sequence
 from functools import partial
 from typing import Any
@@ -57,7 +58,12 @@ async def _search(agency: MockAgency, request: Request) -> Response:
 
 
 def _receipt(order: Order) -> dict[str, Any]:
-    return {"ref": order.ref, "state": order.status, "outcome": order.outcome}
+    return {
+        "ref": order.ref,
+        "state": order.status,
+        "outcome": order.outcome,
+        "result": order.result,
+    }
 
 
 async def _submit(agency: MockAgency, request: Request) -> Response:
@@ -122,8 +128,9 @@ class FakeAdapter(Adapter):
     async def dispatch(self, order: AssistanceOrder) -> DispatchReceipt:
         body = {
             "request_id": order.request_id,
-            "action": order.action.value,
+            "action": order.action,
             "subject": {"id_number": order.subject.id_number, "name": order.subject.name},
+            "callback_url": order.callback_url,
         }
         response = await self.connector.request(
             "POST", "/orders", json=body, idempotency_key=order.idempotency_key
@@ -138,7 +145,9 @@ class FakeAdapter(Adapter):
 
     async def poll(self, agency_ref: str) -> OrderProgress:
         data = (await self.connector.request("GET", f"/orders/{agency_ref}")).json()
-        return OrderProgress(data["ref"], data["state"], outcome=data["outcome"])
+        return OrderProgress(
+            data["ref"], data["state"], outcome=data["outcome"], result=data["result"]
+        )
 
     async def urge(self, agency_ref: str, note: str | None) -> None:
         await self.connector.request("POST", f"/orders/{agency_ref}/urge", idempotency_key="u")
@@ -188,6 +197,14 @@ class ForgetsKeysAdapter(FakeAdapter):
         return DispatchReceipt(response.json()["ref"])
 
 
+class UntranslatedAdapter(FakeAdapter):
+    """Reads the result when polled, but leaves it out of what callbacks report."""
+
+    def parse_callback(self, body: bytes) -> OrderProgress:
+        progress = super().parse_callback(body)
+        return dataclasses.replace(progress, result=None)
+
+
 class UndeclaredAdapter(FakeAdapter):
     """Serves vehicles without declaring the capability."""
 
@@ -221,7 +238,12 @@ async def test_the_good_adapter_passes_when_run_by_hand() -> None:
         (OneShotAdapter, "test_reads_are_retried_through_503s", "idempotent=True"),
         (ChattyAdapter, "test_a_read_gives_up_after_max_attempts_when_down", "names an ID"),
         (ForgetsKeysAdapter, "test_dispatch_is_idempotent", "not (1, 1)"),
-        (UndeclaredAdapter, "test_undeclared_capabilities_raise_not_implemented", "DID NOT RAISE"),
+        (
+            UndeclaredAdapter,
+            "test_undeclared_capabilities_raise_not_implemented",
+            "does not declare",
+        ),
+        (UntranslatedAdapter, "test_a_callback_reads_as_a_poll_does", "read differently"),
     ],
 )
 async def test_the_kit_catches_a_broken_adapter(

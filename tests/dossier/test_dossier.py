@@ -276,9 +276,10 @@ async def test_reads_past_the_rate_limit_are_refused(
 def test_money_is_decimal_in_the_service() -> None:
     # The graph's Decimal scalar is a string; the service hands it Decimals, never floats.
     from adapters.sdk.records import TaxProfile, TaxRecord
-    from hub.dossier import _merge_tax
+    from adapters.sdk.standard import Capability
 
-    merged = _merge_tax(
+    assert Capability.TAX.merge is not None
+    merged = Capability.TAX.merge(
         [
             TaxProfile((TaxRecord(2022, Decimal("1.10"), None),), Decimal("0.10")),
             TaxProfile((TaxRecord(2023, Decimal("2.20"), None),), Decimal("0.20")),

@@ -131,11 +131,11 @@ async def test_records_of_another_id_never_reach_the_answer(world: World) -> Non
     ]
     script.vehicles = [Vehicle("闽D7K321", "凯美瑞", CHEN_XIAMEN, MatchKind.ID_NUMBER)]
     result = await read_dossier(world.hub, world.officer, CASE, CHEN, ALL)
-    found = {h.record.certificate_number: h.record.matched_by for h in result.real_estate}
+    found = {h.record.certificate_number: h.record.matched_by for h in result.value(Capability.REAL_ESTATE)}
     assert found == {"mine": MatchKind.ID_NUMBER, "owner-less": MatchKind.NAME_ONLY}
-    assert result.real_estate_count == 1  # only the ID match counts
-    assert result.vehicles == []
-    assert {h.agency.id for h in result.real_estate} == {"fake-0"}
+    assert result.count(Capability.REAL_ESTATE) == 1  # only the ID match counts
+    assert result.value(Capability.VEHICLES) == []
+    assert {h.agency.id for h in result.value(Capability.REAL_ESTATE)} == {"fake-0"}
 
 
 async def test_agencies_are_asked_at_the_same_time(world: World) -> None:
@@ -171,14 +171,14 @@ async def test_failure_serves_the_last_good_answer_as_stale(world: World) -> Non
     second = await read_dossier(world.hub, world.officer, CASE, CHEN, {Capability.REAL_ESTATE})
     stale = next(s for s in second.sources if s.agency.id == "fake-2")
     assert stale.state is SourceState.STALE and stale.fetched_at == ok.fetched_at
-    assert [h.record.certificate_number for h in second.real_estate] == ["mine"]
+    assert [h.record.certificate_number for h in second.value(Capability.REAL_ESTATE)] == ["mine"]
     assert [e.agency_id for e in second.errors] == ["fake-2"]
 
     # Another subject has no snapshot: plainly ERROR, nothing shown.
     third = await read_dossier(world.hub, world.officer, CASE, PAWNSHOP, {Capability.REAL_ESTATE})
     failed = next(s for s in third.sources if s.agency.id == "fake-2")
     assert failed.state is SourceState.ERROR and failed.fetched_at is None
-    assert all(h.agency.id != "fake-2" for h in third.real_estate)
+    assert all(h.agency.id != "fake-2" for h in third.value(Capability.REAL_ESTATE))
 
 
 async def test_an_adapter_bug_is_an_error_of_that_agency_only(world: World) -> None:
