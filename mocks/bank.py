@@ -249,7 +249,7 @@ def _accounts(world: Mapping[str, Any], bank: str) -> list[dict[str, Any]]:
 
 def _lapsed(freeze: Mapping[str, Any], on: date) -> bool:
     expires = freeze.get("expires_on")
-    return freeze.get("rank") == "FIRST" and bool(expires) and date.fromisoformat(expires) < on
+    return freeze.get("rank") == "FIRST" and bool(expires) and date.fromisoformat(str(expires)) < on
 
 
 def settle(account: dict[str, Any], on: date) -> list[dict[str, Any]]:
