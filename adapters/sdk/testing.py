@@ -17,8 +17,7 @@ an error; undeclared ones raise ``NotImplementedError`` naming the method;
 reads are retried on 503 and give up after ``max_attempts`` when the agency is
 down; timeouts end in ``UpstreamTimeout`` within the deadline; a rejection is
 not retried; ``Retry-After`` is the wait asked for; an order dispatched twice
-is received once, can be looked up by its key, polled to its end and urged
-(an adapter whose agency takes no urge raises ``NotImplementedError``: skipped);
+is received once, can be looked up by its key, polled to its end and urged;
 the circuit opens and recovers; no error message carries an ID number or name.
 
 Policies are fast (short timeouts, waits recorded rather than slept), so the
@@ -501,10 +500,7 @@ class AdapterConformance:
         order = self._order()
         adapter = kit.build()
         receipt = await adapter.dispatch(order)
-        try:
-            await adapter.urge(receipt.agency_ref, "请尽快办理")
-        except NotImplementedError:
-            pytest.skip(f"{type(adapter).__name__} takes no urge (催办)")
+        await adapter.urge(receipt.agency_ref, "请尽快办理")
         urges = (await kit.stats())["urges"]
         assert urges == 1, f"the mock counted {urges} urges, not 1"
 
