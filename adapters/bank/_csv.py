@@ -222,6 +222,13 @@ def parse_accounts(
 # -- orders --------------------------------------------------------------------------------------
 
 
+def _account(value: Any) -> str | None:
+    """An account number as the bank keys it: digits only (people type spaces and dashes)."""
+    if value in (None, ""):
+        return None
+    return "".join(c for c in str(value) if c not in " -\t")
+
+
 def order_file(order: AssistanceOrder) -> bytes:
     details = order.details
     amount = details.get("amount")
@@ -234,7 +241,7 @@ def order_file(order: AssistanceOrder) -> bytes:
         order.subject.id_number,
         order.subject.name,
         SUBJECT_KINDS[order.subject.kind],
-        details.get("account"),
+        _account(details.get("account")),
         fen(Decimal(str(amount))) if amount not in (None, "") else None,
         _stamp(order.due_at),
     )

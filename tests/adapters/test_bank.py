@@ -283,7 +283,7 @@ async def test_dispatch_uploads_an_order_file_in_fen_named_by_its_key() -> None:
     try:
         receipt = await adapter.dispatch(freeze_order())
         await adapter.dispatch(freeze_order())
-        await adapter.dispatch(freeze_order("key-2"))
+        await adapter.dispatch(freeze_order("key-2", account="6222 0214-0800 1234 567", amount=1))
     finally:
         await adapter.aclose()
     assert (receipt.agency_ref, receipt.status) == ("KZ-000003", "RECEIVED")
@@ -306,6 +306,8 @@ async def test_dispatch_uploads_an_order_file_in_fen_named_by_its_key() -> None:
         "5000000",  # 50000.00 yuan
         "20240601160000",  # 08:00 UTC is 16:00 in Beijing
     ]
+    typed = other.content.decode("gbk").split("\r\n")[1].split(",")
+    assert typed[8:10] == [ICBC_ACCOUNT, "100"]  # the bank keys accounts by their digits
 
 
 @pytest.mark.parametrize(
