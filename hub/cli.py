@@ -84,14 +84,12 @@ def worker(config: ConfigOpt = None, database_url: DatabaseOpt = None) -> None:
 @app.command()
 def mocks(
     world: Annotated[Path | None, typer.Option("--world", help="World file (JSON).")] = None,
-    port_base: Annotated[
-        int, typer.Option("--port-base", help="First port; five are used.")
-    ] = 9100,
+    port_base: Annotated[int, typer.Option("--port-base", help="First port; six are used.")] = 9100,
     write_config: Annotated[
         Path | None, typer.Option("--write-config", help="Write a hub.toml for these mocks.")
     ] = None,
 ) -> None:
-    """Run the five mock agencies, each on its own port."""
+    """Run the six mock agencies, each on its own port."""
     from mocks.runner import run
 
     try:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-KINDS: tuple[str, ...] = ("police", "realestate", "tax", "hr", "credit")
+KINDS: tuple[str, ...] = ("police", "realestate", "tax", "hr", "credit", "bank")
 DEV_SECRETS: dict[str, str] = {kind: f"dev-{kind}-secret" for kind in KINDS}
 WORLD_PATH = Path(__file__).with_name("world.json")
 

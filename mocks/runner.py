@@ -1,11 +1,12 @@
-"""Serve the five mock agencies on local ports and write a ``hub.toml`` for them.
+"""Serve the six mock agencies on local ports and write a ``hub.toml`` for them.
 
 ``hub mocks`` calls ``run``; tests and ``hub demo`` use ``MockCluster``::
 
     async with MockCluster(load_world(), port_base=9100) as cluster:
         cluster.base_urls["police"]        # "http://127.0.0.1:9100"
 
-Ports: police ``B+0``, realestate ``B+1``, tax ``B+2``, hr ``B+3``, credit ``B+4``.
+Ports: police ``B+0``, realestate ``B+1``, tax ``B+2``, hr ``B+3``, credit ``B+4``,
+bank ``B+5`` (one server for every bank in the world; one agency per bank).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from mocks._common import DEV_SECRETS, KINDS, load_world
+from mocks.bank import banks
 
 HOST = "127.0.0.1"
 PORT_OFFSETS: dict[str, int] = {kind: offset for offset, kind in enumerate(KINDS)}
@@ -78,7 +80,7 @@ class _Server(uvicorn.Server):
 
 
 class MockCluster:
-    """The five mocks served by uvicorn on ``HOST``, in the current event loop."""
+    """The six mocks served by uvicorn on ``HOST``, in the current event loop."""
 
     def __init__(
         self,
@@ -182,6 +184,11 @@ def _table(entries: Mapping[str, str | None]) -> str:
     return "\n".join(lines)
 
 
+def bank_agency_id(code: str) -> str:
+    """``bank-icbc-zhangzhou`` for the bank coded ``icbc-zhangzhou``."""
+    return code if code.startswith("bank-") else f"bank-{code}"
+
+
 def registry_codes(world: Mapping[str, Any]) -> list[str]:
     """Registry codes in the world's real-estate records, in order of first appearance."""
     codes = (str(r.get("registry")) for r in world.get("real_estate", []) if r.get("registry"))
@@ -255,6 +262,21 @@ def render_config(
     )
     for kind in ("tax", "hr", "credit"):
         provincial(kind)
+    for code, name in banks(world).items():
+        tables.append(
+            _table(
+                {
+                    "id": bank_agency_id(code),
+                    "kind": "bank",
+                    "name": name,
+                    "base_url": urls["bank"],
+                    "bank": code,
+                    "jurisdiction": "35",
+                    "channel": "api",
+                    "secret": DEV_SECRETS["bank"],
+                }
+            )
+        )
     return "\n".join(head) + "\n\n" + "\n\n".join(tables) + "\n"
 
 

@@ -22,7 +22,7 @@ from hub.models import Base
 from hub.settings import Settings
 from hub.state import HubState
 from hub.storage import async_url, migrate
-from mocks._common import load_world
+from mocks._common import KINDS, load_world
 from mocks.runner import MockCluster
 
 _migrated: set[str] = set()
@@ -50,15 +50,15 @@ def reset_database(url: str) -> None:
 
 
 async def start_mock_cluster(attempts: int = 30) -> MockCluster:
-    """The five mock agencies on the default world, on a free block of five ports."""
+    """The mock agencies on the default world, on a free block of ports (one per kind)."""
     for _ in range(attempts):
-        cluster = MockCluster(load_world(), port_base=random.randrange(20000, 60000, 5))
+        cluster = MockCluster(load_world(), port_base=random.randrange(20000, 60000, len(KINDS)))
         try:
             await cluster.start()
         except OSError:
             continue
         return cluster
-    raise RuntimeError("no free block of five ports for the mock agencies")
+    raise RuntimeError("no free block of ports for the mock agencies")
 
 
 @asynccontextmanager

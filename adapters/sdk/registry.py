@@ -37,6 +37,7 @@ BUILTIN_KINDS: Mapping[str, str] = {
     "tax": "adapters.tax:TaxAdapter",
     "hr": "adapters.hr:HrAdapter",
     "credit": "adapters.credit:CreditAdapter",
+    "bank": "adapters.bank:BankAdapter",
 }
 
 _registered: dict[str, str | type[Adapter]] = {}

@@ -115,9 +115,9 @@ async def wait_for(predicate: Any, limit_s: float = 3.0) -> None:
 
 def test_dev_secrets_and_default_world() -> None:
     assert DEV_SECRETS["credit"] == "dev-credit-secret"
-    assert set(DEV_SECRETS) == {"police", "realestate", "tax", "hr", "credit"}
+    assert set(DEV_SECRETS) == {"police", "realestate", "tax", "hr", "credit", "bank"}
     world = load_world()
-    assert {"persons", "real_estate", "vehicles", "credit"} <= set(world)
+    assert {"persons", "real_estate", "vehicles", "credit", "bank_accounts"} <= set(world)
 
 
 async def test_admin_faults_merge_and_reject_unknown_keys(client: httpx.AsyncClient) -> None:

@@ -14,11 +14,16 @@ import httpx
 import pytest
 import uvicorn
 
+from adapters.bank import BankAccount, BankAdapter
 from adapters.sdk.config import AgencyConfig
+from adapters.sdk.records import Subject
 from mocks._common import DEV_SECRETS, KINDS, load_world
+from mocks.bank import bank_code
 from mocks.runner import (
     AGENCY_SLUGS,
+    PORT_OFFSETS,
     MockCluster,
+    bank_agency_id,
     build_apps,
     registry_agency_id,
     render_config,
@@ -27,12 +32,12 @@ from mocks.runner import (
 
 
 def free_port_base() -> int:
-    """A base with five free consecutive ports (checked, then released)."""
+    """A base with a free port for each kind, consecutive (checked, then released)."""
     for _ in range(50):
         base = random.randint(20000, 60000)
         socks: list[socket.socket] = []
         try:
-            for offset in range(5):
+            for offset in range(len(KINDS)):
                 sock = socket.socket()
                 socks.append(sock)
                 sock.bind(("127.0.0.1", base + offset))
@@ -73,6 +78,8 @@ def test_rendered_config_parses_and_validates() -> None:
         "tax-fujian",
         "hr-fujian",
         "credit-fujian",
+        "bank-icbc-zhangzhou",
+        "bank-cib-zhangzhou",
     }
     police = configs["police-fujian"]
     assert (police.base_url, police.jurisdiction, police.channel) == (
@@ -92,6 +99,29 @@ def test_rendered_config_parses_and_validates() -> None:
     )
     assert configs["credit-fujian"].base_url == "http://127.0.0.1:9104"
     assert configs["tax-fujian"].name == "国家税务总局福建省税务局"
+    icbc = configs["bank-icbc-zhangzhou"]
+    assert (icbc.kind, icbc.name, icbc.extra("bank")) == (
+        "bank",
+        "中国工商银行漳州分行",
+        "icbc-zhangzhou",
+    )
+    assert icbc.base_url == "http://127.0.0.1:9105" == configs["bank-cib-zhangzhou"].base_url
+    assert icbc.shared_secret() == DEV_SECRETS["bank"]
+
+
+def test_bank_agencies_follow_the_world() -> None:
+    assert PORT_OFFSETS["bank"] == 5
+    world: dict[str, Any] = {
+        "bank_accounts": [{"bank": "中国工商银行漳州分行"}, {"bank": "某农村商业银行"}] * 2
+    }
+    agencies = tomllib.loads(render_config(9100, world))["agencies"]
+    banks = [(a["id"], a["name"], a["bank"]) for a in agencies if a["kind"] == "bank"]
+    code = bank_code("某农村商业银行")
+    assert banks == [
+        ("bank-icbc-zhangzhou", "中国工商银行漳州分行", "icbc-zhangzhou"),
+        (code, "某农村商业银行", code),  # a derived code already reads bank-...
+    ]
+    assert code.startswith("bank-") and bank_agency_id(code) == code
 
 
 def test_config_follows_the_world_and_escapes() -> None:
@@ -100,6 +130,22 @@ def test_config_follows_the_world_and_escapes() -> None:
     ids = [a["id"] for a in document["agencies"]]
     assert 'realestate-35"05' in ids and "realestate-xiamen" not in ids
     assert "hub" not in document
+
+
+async def _bank_accounts(url: str, subject: Subject) -> list[BankAccount]:
+    config = AgencyConfig(
+        id="bank-icbc-zhangzhou",
+        kind="bank",
+        name="中国工商银行漳州分行",
+        base_url=url,
+        bank="icbc-zhangzhou",
+        secret=DEV_SECRETS["bank"],
+    )
+    adapter = BankAdapter(config)
+    try:
+        return (await adapter.bank_accounts([subject]))[subject.id_number]
+    finally:
+        await adapter.aclose()
 
 
 class _Hub:
@@ -138,6 +184,7 @@ async def test_cluster_serves_each_kind_and_calls_back() -> None:
             urls = cluster.base_urls
             assert urls["police"] == f"http://127.0.0.1:{base}"
             assert urls["credit"] == f"http://127.0.0.1:{base + 4}"
+            assert urls["bank"] == f"http://127.0.0.1:{base + 5}"
             async with httpx.AsyncClient() as client:
                 for kind, url in urls.items():
                     assert (await client.get(f"{url}/_admin/stats")).status_code == 200, kind
@@ -147,6 +194,11 @@ async def test_cluster_serves_each_kind_and_calls_back() -> None:
                     headers={"Authorization": f"Bearer {DEV_SECRETS['police']}"},
                 )
                 assert found.json()["persons"][0]["name"] == "陈某某"
+                await client.put(f"{urls['bank']}/_admin/faults", json={"complete_after_ms": 0})
+                accounts = await _bank_accounts(
+                    urls["bank"], Subject("350602198003150015", "陈某某")
+                )
+                assert [a.account_number for a in accounts] == ["6222021408001234567"]
 
                 # an order with a callback URL reports back over real HTTP
                 await client.put(f"{urls['hr']}/_admin/faults", json={"complete_after_ms": 30})
@@ -190,7 +242,7 @@ async def test_run_writes_config_and_serves_until_cancelled(
 
     async def announced() -> bool:
         printed.append(capsys.readouterr().out)
-        return "credit" in "".join(printed)
+        return "bank" in "".join(printed)
 
     try:
         await eventually(announced)
@@ -199,6 +251,8 @@ async def test_run_writes_config_and_serves_until_cancelled(
         async with httpx.AsyncClient() as client:
             stats = await client.get(f"http://127.0.0.1:{base + 4}/_admin/stats")
             assert stats.is_success
+            docs = await client.get(f"http://127.0.0.1:{base + 5}/docs")
+            assert "GBK" in docs.text
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

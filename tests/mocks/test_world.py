@@ -26,7 +26,8 @@ def world() -> dict[str, Any]:
 def test_every_identifier_is_valid(world: dict[str, Any]) -> None:
     people = {p["id_number"] for p in world["persons"]}
     people |= {"350302199002030044"}  # the applicant 黄某
-    owners = {r["owner_id"] for r in world["real_estate"] + world["vehicles"] if r["owner_id"]}
+    holdings = world["real_estate"] + world["vehicles"] + world["bank_accounts"]
+    owners = {r["owner_id"] for r in holdings if r["owner_id"]}
     referenced = people | owners | {e["person_id"] for e in world["employment"]}
     referenced |= {t["taxpayer_id"] for t in world["tax"]} | {
         c["subject_id"] for c in world["credit"]
@@ -45,6 +46,8 @@ def test_money_is_decimal_text(world: dict[str, Any]) -> None:
     amounts += [e["monthly_base"] for e in world["employment"]]
     amounts += [w["amount"] for w in world["wage_arrears"]]
     amounts += [m["amount"] for r in world["real_estate"] for m in r["mortgages"]]
+    amounts += [a["balance"] for a in world["bank_accounts"]]
+    amounts += [f["amount"] for a in world["bank_accounts"] for f in a["frozen"]]
     for amount in amounts:
         assert isinstance(amount, str) and Decimal(amount) == Decimal(amount).quantize(
             Decimal("0.01")
@@ -96,7 +99,31 @@ def test_the_rest_of_the_cast(world: dict[str, Any]) -> None:
     assert any(r["registry"] == "350623" for r in world["real_estate"])
     records = [
         record
-        for key in ("persons", "real_estate", "vehicles", "tax", "employment", "credit")
+        for key in (
+            "persons",
+            "real_estate",
+            "vehicles",
+            "tax",
+            "employment",
+            "credit",
+            "bank_accounts",
+        )
         for record in world[key]
     ]
     assert not any(NOBODY in record.values() for record in records), "张某 has nothing"
+
+
+def test_the_banks_hold_the_debtor_the_namesake_and_the_firm(world: dict[str, Any]) -> None:
+    accounts = world["bank_accounts"]
+    keys = {"bank", "account_number", "owner_id", "owner_name", "account_type", "currency"}
+    assert all(keys | {"balance", "frozen"} <= set(a) for a in accounts)
+    debtors = [a for a in accounts if a["owner_id"] == DEBTOR]
+    assert {a["bank"] for a in debtors} == {"中国工商银行漳州分行", "兴业银行漳州分行"}
+    # a same-name stranger at the debtor's bank: a search by name finds him too
+    [namesake] = [a for a in accounts if a["owner_id"] == NAMESAKE]
+    assert (namesake["bank"], namesake["owner_name"]) == ("中国工商银行漳州分行", "陈某某")
+    # another court froze one of the debtor's deposits first: a freeze of ours would wait
+    [frozen] = [a for a in debtors if a["frozen"]]
+    assert [(f["court"], f["rank"]) for f in frozen["frozen"]] == [("闽0603", "FIRST")]
+    assert any(a["owner_id"] == FIRM for a in accounts)
+    assert len({a["account_number"] for a in accounts}) == len(accounts)
