@@ -17,8 +17,8 @@ demo: $(STAMP)
 	$(BIN)/hub demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check hub adapters schema mocks tests bench
-	$(BIN)/ruff format --check hub adapters schema mocks tests bench
+	$(BIN)/ruff check hub adapters schema mocks tests bench examples
+	$(BIN)/ruff format --check hub adapters schema mocks tests bench examples
 
 typecheck: $(STAMP)
 	$(BIN)/mypy hub adapters

@@ -194,18 +194,28 @@ def adapters_list(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """The installed adapter kinds with their capabilities and actions."""
-    from adapters.sdk.registry import describe_kinds
+    from adapters.sdk.registry import describe_kinds, load_adapter_class
 
     kinds = describe_kinds()
     if as_json:
         typer.echo(json.dumps(kinds, ensure_ascii=False, indent=2, default=str))
         return
     for entry in kinds:
-        typer.echo(f"{entry['kind']}")
+        typer.echo(f"{entry['kind']}  ({entry['source']})  {entry['description']}".rstrip())
         typer.echo(f"  capabilities: {', '.join(entry['capabilities']) or '-'}")
         typer.echo(f"  actions:      {', '.join(entry['actions']) or '-'}")
-        if entry.get("source"):
-            typer.echo(f"  from:         {entry['source']}")
+        if entry["error"]:
+            typer.echo(f"  error:        {entry['error']}")
+            continue
+        cls = load_adapter_class(entry["kind"])
+        for c in sorted(cls.capabilities):
+            shape = f"[{c.graphql_type}!]!" if c.many else c.graphql_type
+            asset = ", an Asset" if c.asset is not None else ""
+            typer.echo(f"    {c.name}: Dossier.{c.field}: {shape}{asset} ({c.title})")
+        for name in sorted(cls.actions):
+            spec = cls.action_specs[name]
+            takes = ", ".join(spec.details.model_fields) if spec.details is not None else "-"
+            typer.echo(f"    {name} ({spec.label}): details {takes}; effect {spec.effect.value}")
 
 
 @adapters_app.command("new")

@@ -27,7 +27,9 @@ from mocks._common import (
 )
 
 KIND = "credit"
-ACTIONS = ("QUERY", "LIST_DISHONEST", "RESTRICT_CONSUMPTION", "DELIST")
+ACTIONS = ("QUERY", "LIST_DISHONEST", "RESTRICT_CONSUMPTION", "DELIST", "LIFT_RESTRICTION")
+# what each lifting order removes: 失信 and 限高 are separate decisions, lifted separately
+_LIST_LIFTED = {"DELIST": "DISHONEST", "LIFT_RESTRICTION": "CONSUMPTION_RESTRICTION"}
 MAX_SUBJECTS = 100
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _LIST_OF_ACTION = {"LIST_DISHONEST": "DISHONEST", "RESTRICT_CONSUMPTION": "CONSUMPTION_RESTRICTION"}
@@ -83,21 +85,27 @@ def _execute(agency: MockAgency, order: Order) -> OrderOutcome:
         world.setdefault("credit", []).append(entry)
         outcome = "listed" if kind == "DISHONEST" else "restricted"
         return OrderOutcome("COMPLETED", outcome, {"entry": _entry_view(entry)})
-    if order.action == "DELIST":
-        wanted_list = order.details.get("list")
+    if order.action in _LIST_LIFTED:
+        wanted_list = _LIST_LIFTED[order.action]
         keep: list[dict[str, Any]] = []
         removed: list[dict[str, Any]] = []
         for entry in world.get("credit", []):
             hit = (
                 entry.get("subject_id") == subject_id
                 and _same_case(entry.get("case_number"), case_number)
-                and (wanted_list is None or entry.get("list") == wanted_list)
+                and entry.get("list") == wanted_list
             )
             (removed if hit else keep).append(entry)
+        for entry in removed:
+            # leaving the dishonest list does not lift a restriction on spending (限高)
+            measures = [m for m in entry.get("measures") or [] if m != wanted_list]
+            if wanted_list == "DISHONEST" and "CONSUMPTION_RESTRICTION" in measures:
+                keep.append({**entry, "list": "CONSUMPTION_RESTRICTION", "measures": measures})
         if not removed:
             return OrderOutcome("REJECTED", "not_listed", None)
         world["credit"] = keep
-        return OrderOutcome("COMPLETED", "delisted", {"removed": [_entry_view(e) for e in removed]})
+        outcome = "delisted" if order.action == "DELIST" else "lifted"
+        return OrderOutcome("COMPLETED", outcome, {"removed": [_entry_view(e) for e in removed]})
     return OrderOutcome("REJECTED", "unsupported_action", None)
 
 

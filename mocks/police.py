@@ -27,7 +27,7 @@ from mocks._common import (
 )
 
 KIND = "police"
-ACTIONS = ("QUERY", "LOCATE_PERSON", "CONTROL_VEHICLE", "DETAIN")
+ACTIONS = ("QUERY", "LOCATE_PERSON", "CONTROL_VEHICLE", "DETAIN", "WATCH")
 MAX_IDS = 100
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -99,6 +99,10 @@ def _execute(agency: MockAgency, order: Order) -> OrderOutcome:
         for vehicle in chosen:
             vehicle["controlled_by"] = case
         return OrderOutcome("COMPLETED", "controlled", {"controlled": [v["plate"] for v in chosen]})
+    if order.action == "WATCH":
+        # a standing watch (布控): taken and kept open until the court cancels it
+        plate = order.details.get("plate")
+        return OrderOutcome("ACKNOWLEDGED", "watching", {"plate": plate} if plate else {})
     if order.action == "DETAIN":
         if not persons:
             return OrderOutcome("REJECTED", "person_not_found", None)

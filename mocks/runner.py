@@ -6,7 +6,9 @@
         cluster.base_urls["police"]        # "http://127.0.0.1:9100"
 
 Ports: police ``B+0``, realestate ``B+1``, tax ``B+2``, hr ``B+3``, credit ``B+4``,
-bank ``B+5`` (one server for every bank in the world; one agency per bank).
+bank ``B+5`` (one server for every bank in the world; one agency per bank); the
+mocks other distributions bring (entry-point group ``hub.mocks``, ``mocks._kind``)
+take ``B+6`` on, in the order of their names.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from mocks._common import DEV_SECRETS, KINDS, load_world
+from mocks._kind import MockKind, installed_mocks
 from mocks.bank import banks
 
 HOST = "127.0.0.1"
@@ -62,12 +65,27 @@ def registry_name(code: str) -> str:
     return REGISTRY_NAMES.get(code, f"不动产登记中心（{code}）")
 
 
+def extra_mocks() -> list[MockKind]:
+    """The mocks installed distributions bring, after the built-in ones."""
+    return installed_mocks(exclude=frozenset(KINDS))
+
+
+def served_kinds() -> list[str]:
+    return [*KINDS, *(m.kind for m in extra_mocks())]
+
+
+def port_offsets() -> dict[str, int]:
+    return {kind: offset for offset, kind in enumerate(served_kinds())}
+
+
 def build_apps(world: Mapping[str, Any] | None) -> dict[str, Starlette]:
     """One fresh app per kind, all on (copies of) the same world."""
     apps: dict[str, Starlette] = {}
     for kind in KINDS:
         module = importlib.import_module(f"mocks.{kind}")
         apps[kind] = module.create_app(dict(world) if world is not None else None)
+    for mock in extra_mocks():
+        apps[mock.kind] = mock.create_app(dict(world) if world is not None else None)
     return apps
 
 
@@ -100,22 +118,24 @@ class MockCluster:
     def base_urls(self) -> dict[str, str]:
         return {
             kind: f"http://{self.host}:{self.port_base + offset}"
-            for kind, offset in PORT_OFFSETS.items()
+            for kind, offset in port_offsets().items()
         }
 
     async def start(self) -> None:
         # Bind first: a taken port is an OSError here, not a sys.exit inside uvicorn.
         sockets: list[socket.socket] = []
         try:
-            for kind in KINDS:
-                sockets.append(self._bind(self.port_base + PORT_OFFSETS[kind]))
+            offsets = port_offsets()
+            kinds = list(offsets)
+            for kind in kinds:
+                sockets.append(self._bind(self.port_base + offsets[kind]))
         except OSError:
             for sock in sockets:
                 sock.close()
             raise
         self.apps = build_apps(self.world)
         try:
-            for kind, sock in zip(KINDS, sockets, strict=True):
+            for kind, sock in zip(kinds, sockets, strict=True):
                 config = uvicorn.Config(
                     self.apps[kind],
                     log_level="warning",
@@ -202,7 +222,7 @@ def render_config(
 
     ``public_url`` (what agencies call back) goes into the ``[hub]`` table.
     """
-    urls = {kind: f"http://{HOST}:{port_base + offset}" for kind, offset in PORT_OFFSETS.items()}
+    urls = {kind: f"http://{HOST}:{port_base + offset}" for kind, offset in port_offsets().items()}
     head = [
         "# hub.toml for the local mock agencies (`hub mocks --port-base "
         f"{port_base}`), written by mocks.runner.",
@@ -277,6 +297,8 @@ def render_config(
                 }
             )
         )
+    for mock in extra_mocks():
+        tables.extend(_table(entry) for entry in mock.agencies(world, urls[mock.kind]))
     return "\n".join(head) + "\n\n" + "\n\n".join(tables) + "\n"
 
 

@@ -233,7 +233,7 @@ def order_file(order: AssistanceOrder) -> bytes:
     details = order.details
     amount = details.get("amount")
     row = (
-        ORDER_TYPES[order.action.value],
+        ORDER_TYPES[order.action],
         order.request_id,
         order.court,
         order.case_number,

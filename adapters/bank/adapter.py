@@ -162,7 +162,7 @@ class BankAdapter(Adapter):
 
     async def dispatch(self, order: AssistanceOrder) -> DispatchReceipt:
         if order.action not in self.actions:
-            raise BadUserInput("action", f"{self.agency_id} does not take {order.action.value}")
+            raise BadUserInput("action", f"{self.agency_id} does not take {order.action}")
         response = await self.connector.request(
             "PUT",
             f"{self._base}/inbox/{self.order_file_name(order.idempotency_key)}",

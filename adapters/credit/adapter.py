@@ -34,7 +34,13 @@ class CreditAdapter(JsonOrderApi):
     )
     capabilities: ClassVar[frozenset[CapabilitySpec]] = frozenset({Capability.CREDIT})
     actions: ClassVar[frozenset[Any]] = frozenset(
-        {Action.QUERY, Action.LIST_DISHONEST, Action.RESTRICT_CONSUMPTION, Action.DELIST}
+        {
+            Action.QUERY,
+            Action.LIST_DISHONEST,
+            Action.RESTRICT_CONSUMPTION,
+            Action.DELIST,
+            Action.LIFT_RESTRICTION,
+        }
     )
     batch_size: ClassVar[int] = AGENCY_MAX_BATCH
     default_auth: ClassVar[str] = "hmac:Credit"

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, ClassVar
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from adapters.sdk.declare import CapabilitySpec
 from adapters.sdk.errors import UpstreamUnavailable
 from adapters.sdk.json_orders import JsonOrderApi, parse_instant
@@ -28,6 +30,15 @@ from adapters.sdk.records import (
 from adapters.sdk.standard import Capability
 
 
+class VehicleDetails(BaseModel):
+    """Which of the subject's vehicles an order is about; none named: all of them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    plate: str | None = Field(default=None, max_length=16, title="号牌号码")
+    plates: list[str] | None = Field(default=None, max_length=50, title="号牌号码（多个）")
+
+
 class PoliceAdapter(JsonOrderApi):
     kind: ClassVar[str] = "police"
     description: ClassVar[str] = (
@@ -37,8 +48,16 @@ class PoliceAdapter(JsonOrderApi):
         {Capability.VEHICLES, Capability.WHEREABOUTS}
     )
     actions: ClassVar[frozenset[Any]] = frozenset(
-        {Action.QUERY, Action.LOCATE_PERSON, Action.CONTROL_VEHICLE, Action.DETAIN}
+        {Action.QUERY, Action.LOCATE_PERSON, Action.CONTROL_VEHICLE, Action.DETAIN, Action.WATCH}
     )
+    action_details: ClassVar[dict[str, type[BaseModel]]] = {
+        Action.CONTROL_VEHICLE: VehicleDetails,
+        Action.WATCH: VehicleDetails,
+    }
+    action_overrides: ClassVar[dict[str, dict[str, Any]]] = {
+        Action.CONTROL_VEHICLE: {"capability": Capability.VEHICLES.name, "reference": "plate"},
+        Action.WATCH: {"capability": Capability.VEHICLES.name, "reference": "plate"},
+    }
     batch_size: ClassVar[int] = 50
     default_auth: ClassVar[str] = "bearer"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class PropertyDetails(BaseModel):
@@ -39,7 +39,13 @@ class SealResult(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    rank: Literal["FIRST", "WAITING"] | None = Field(default=None, title="顺位")
+    rank: Literal["FIRST", "WAITING"] | None = Field(default=None, title="查封顺位")
+
+    @field_validator("rank", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
     expires_on: date | None = Field(default=None, title="查封到期日")
     certificate: str | None = Field(default=None, title="不动产权证号")
 

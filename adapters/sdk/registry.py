@@ -119,8 +119,6 @@ def describe_kinds() -> list[dict[str, Any]]:
             "kind": kind,
             "capabilities": [],
             "actions": [],
-            "action_specs": [],
-            "capability_specs": [],
             "description": "",
             "source": _source(kind, eps),
             "error": None,
@@ -132,8 +130,6 @@ def describe_kinds() -> list[dict[str, Any]]:
         else:
             entry["capabilities"] = sorted(c.name for c in cls.capabilities)
             entry["actions"] = sorted(cls.actions)
-            entry["action_specs"] = [cls.action_specs[a] for a in sorted(cls.actions)]
-            entry["capability_specs"] = sorted(cls.capabilities)
             entry["description"] = cls.description or (cls.__doc__ or "").strip().split("\n")[0]
         described.append(entry)
     return described

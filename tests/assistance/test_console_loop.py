@@ -90,7 +90,7 @@ async def test_full_loop_create_inbox_acknowledge_answer_evaluate(loop: Loop) ->
     assert answered["status"] == "COMPLETED"
     assert answered["answer"] == {
         "outcome": "sealed",
-        "result": {"rank": "first", "expires_on": expires},
+        "result": {"rank": "FIRST", "expires_on": expires},
     }
     assert answered["sealRank"] == "FIRST"
     assert answered["sealExpiresOn"] == expires

@@ -21,6 +21,8 @@ async def test_agencies_lists_the_configuration(scene: Scene) -> None:
         "tax-fujian",
         "hr-fujian",
         "credit-fujian",
+        "bank-icbc-zhangzhou",
+        "bank-cib-zhangzhou",
     ]
     assert agencies["realestate-xiamen"] == {
         "id": "realestate-xiamen",
@@ -29,7 +31,7 @@ async def test_agencies_lists_the_configuration(scene: Scene) -> None:
         "jurisdiction": "350200",
         "channel": "API",
         "capabilities": ["REAL_ESTATE"],
-        "actions": ["QUERY", "SEAL", "UNSEAL"],
+        "actions": ["QUERY", "RENEW_SEAL", "SEAL", "TRANSFER", "UNSEAL"],
         "circuitState": "CLOSED",
     }
     assert agencies["realestate-zhangpu"]["channel"] == "CONSOLE"

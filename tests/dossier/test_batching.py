@@ -42,6 +42,7 @@ async def test_list_of_cases_costs_one_call_per_agency(scene: Scene) -> None:
         "tax": 0,
         "hr": 0,
         "credit": 1,
+        "bank": 0,
     }
     assert len(await scene.audit("dossier.read")) == 40  # every party of every case
     exchanges = await scene.audit("agency.read")

@@ -173,6 +173,7 @@ async def test_only_selected_capabilities_are_consulted(scene: Scene) -> None:
         "tax": 0,
         "hr": 0,
         "credit": 1,
+        "bank": 0,
     }
 
     # A field inside a fragment is selected too; one skipped with @skip is not.

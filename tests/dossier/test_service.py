@@ -131,7 +131,10 @@ async def test_records_of_another_id_never_reach_the_answer(world: World) -> Non
     ]
     script.vehicles = [Vehicle("闽D7K321", "凯美瑞", CHEN_XIAMEN, MatchKind.ID_NUMBER)]
     result = await read_dossier(world.hub, world.officer, CASE, CHEN, ALL)
-    found = {h.record.certificate_number: h.record.matched_by for h in result.value(Capability.REAL_ESTATE)}
+    found = {
+        h.record.certificate_number: h.record.matched_by
+        for h in result.value(Capability.REAL_ESTATE)
+    }
     assert found == {"mine": MatchKind.ID_NUMBER, "owner-less": MatchKind.NAME_ONLY}
     assert result.count(Capability.REAL_ESTATE) == 1  # only the ID match counts
     assert result.value(Capability.VEHICLES) == []

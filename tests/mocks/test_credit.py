@@ -126,9 +126,18 @@ async def test_delist_of_nothing_is_rejected(client: httpx.AsyncClient) -> None:
     assert (done["state"], done["outcome"]) == ("REJECTED", "not_listed")
 
 
-async def test_delist_existing_entry(client: httpx.AsyncClient) -> None:
+async def test_delist_leaves_the_spending_restriction_in_force(client: httpx.AsyncClient) -> None:
+    # 失信 and 限高 are separate decisions: leaving the list does not lift the restriction
     done = await run(client, "x", credit_order("DELIST", DEBTOR, "（2022）闽0602执876号"))
     assert done["outcome"] == "delisted"
+    left = await entries(client, DEBTOR)
+    assert [(e["list"], e["measures"]) for e in left] == [
+        ("CONSUMPTION_RESTRICTION", ["CONSUMPTION_RESTRICTION"])
+    ]
+    lifted = await run(
+        client, "y", credit_order("LIFT_RESTRICTION", DEBTOR, "（2022）闽0602执876号")
+    )
+    assert lifted["outcome"] == "lifted"
     assert await entries(client, DEBTOR) == []
 
 

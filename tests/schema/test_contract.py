@@ -71,6 +71,8 @@ ENUMS: dict[str, set[str]] = {
     "AssistanceAction": {
         "QUERY", "SEAL", "UNSEAL", "FREEZE", "LOCATE_PERSON", "CONTROL_VEHICLE", "DETAIN",
         "LIST_DISHONEST", "RESTRICT_CONSUMPTION", "DELIST", "TAX_ASSIST", "WAGE_ASSIST",
+        # v2 (§7.1)
+        "UNFREEZE", "DEDUCT", "RENEW_SEAL", "TRANSFER", "WATCH", "LIFT_RESTRICTION",
     },
     "AssistanceStatus": {"PENDING", "DISPATCHED", "ACKNOWLEDGED", "COMPLETED", "REJECTED", "FAILED", "CANCELLED"},
 }  # fmt: skip

@@ -91,7 +91,9 @@ def _freeze(agency: MockAgency, order: Order) -> OrderOutcome:
         "expires_on": None if waiting else (date.today() + timedelta(days=3 * 365)).isoformat(),
     }
     holding["frozen"].append(freeze)
-    return OrderOutcome("COMPLETED", "frozen", {k: freeze[k] for k in ("rank", "shares", "expires_on")})
+    return OrderOutcome(
+        "COMPLETED", "frozen", {k: freeze[k] for k in ("rank", "shares", "expires_on")}
+    )
 
 
 def _execute(agency: MockAgency, order: Order) -> OrderOutcome:
