@@ -93,11 +93,14 @@ def create_app(
             if state is None:
                 await hub.aclose()
 
+    graphql = GraphQLEndpoint(schema, hub)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
-        Route("/graphql", GraphQLEndpoint(schema, hub), methods=["GET", "POST"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        # the graph is a federation subgraph itself (schema.federation); the older address
+        Route("/graphql/federation", graphql, methods=["GET", "POST"]),
         *extra_routes(hub),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestIdMiddleware)])
@@ -114,17 +117,11 @@ def graph_extensions(hub: HubState) -> list[Any]:
 
 
 def extra_routes(hub: HubState) -> list[BaseRoute]:
-    """Callbacks, the console and the federation subgraph (built on first use)."""
+    """Callbacks and the console."""
     from hub.callbacks import callback_routes
     from hub.console import console_routes
-    from schema.federation import FederationEndpoint
 
-    federation = FederationEndpoint(hub, lambda: graph_extensions(hub))
-    return [
-        *callback_routes(hub),
-        *console_routes(hub),
-        Route("/graphql/federation", federation, methods=["GET", "POST"]),
-    ]
+    return [*callback_routes(hub), *console_routes(hub)]
 
 
 __all__ = ["Mount", "build_state", "create_app"]
