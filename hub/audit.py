@@ -23,13 +23,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from hub import policy
+from hub import clock, policy
 from hub.auth import Principal
 from hub.errors import BadUserInput
 from hub.models import AuditEntry, AuditHead, utcnow
@@ -37,7 +36,7 @@ from hub.storage import Database
 from hub.validation import normalize_case_number
 
 GENESIS = "0" * 64
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = clock.SHANGHAI
 
 
 def canonical(entry: AuditEntry) -> bytes:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from hub import audit, policy
+from hub import audit, clock, policy
 from hub.auth import Principal, Role
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.models import Case, CaseEvent, Court, Party
@@ -147,7 +147,7 @@ async def file_case(db: Database, principal: Principal, data: CaseData) -> Case:
         )
         if number.court != court:
             raise BadUserInput("number", f"the case number is not of your court {court}")
-        if data.filed_on > date.today():
+        if data.filed_on > clock.today():
             raise BadUserInput("filedOn", "the filing date is in the future")
         if data.filed_on.year != number.year:
             raise BadUserInput("filedOn", "the filing year differs from the case number's year")
@@ -233,7 +233,7 @@ def _filtered(stmt: Select[Case], f: CaseFilter) -> Select[Case]:
     if f.filed_to:
         stmt = stmt.where(Case.filed_on <= f.filed_to)
     if f.overdue is not None:
-        late = (Case.deadline < date.today()) & (Case.status == CaseStatus.OPEN.value)
+        late = (Case.deadline < clock.today()) & (Case.status == CaseStatus.OPEN.value)
         stmt = stmt.where(late if f.overdue else ~late)
     if f.party_id_number:
         stmt = stmt.where(

@@ -11,8 +11,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from hub import cases as service
+from hub import clock, policy
 from hub import clues as clue_service
-from hub import policy
 from hub.models import Case as CaseRow
 from hub.models import CaseEvent as CaseEventRow
 from hub.models import Party as PartyRow
@@ -208,7 +208,7 @@ class Case:
 
     @strawberry.field
     def overdue(self) -> bool:
-        return self.row.status == "OPEN" and self.row.deadline < dt.date.today()
+        return self.row.status == "OPEN" and self.row.deadline < clock.today()
 
     @strawberry.field
     def cause(self) -> str:

@@ -14,11 +14,11 @@ report, so a console answer and an API answer read the same downstream:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from hub import clock
 from hub.errors import BadUserInput
 from hub.validation import require_text
 
@@ -26,7 +26,6 @@ MAX_HOLDINGS = 20
 SEAL_OUTCOMES = ("sealed",)
 QUERY_OUTCOMES = ("found", "not_found")
 HOLDING_FIELDS = ("holding_certificate", "holding_address", "holding_area")
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # the court's calendar decides what "today" is
 
 
 def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
@@ -43,7 +42,7 @@ def _seal(form: Mapping[str, Sequence[str]], details: Mapping[str, Any]) -> dict
         expires_on = date.fromisoformat(expires)
     except ValueError as exc:
         raise BadUserInput("result.expires_on", "give the seal's expiry as YYYY-MM-DD") from exc
-    if expires_on <= datetime.now(SHANGHAI).date():
+    if expires_on <= clock.today():
         raise BadUserInput("result.expires_on", "a new seal expires in the future")
     result: dict[str, Any] = {"rank": rank, "expires_on": expires_on.isoformat()}
     if details.get("certificate"):
