@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from hub import audit, clock, policy
+from hub import audit, clock, cursors, policy
 from hub.auth import Principal, Role
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.models import Case, CaseEvent, Court, Party
@@ -99,17 +98,12 @@ def deadline_for(filed_on: date) -> date:
 
 
 def encode_cursor(case_id: int) -> str:
-    return base64.urlsafe_b64encode(f"case:{case_id}".encode()).decode()
+    return cursors.encode("case", [case_id])
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "case":
-            raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadUserInput("after", "not a cursor from this list") from exc
+    (value,) = cursors.decode("case", cursor, [int])
+    return int(value)
 
 
 async def known_courts(session: AsyncSession) -> set[str]:
