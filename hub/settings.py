@@ -38,6 +38,14 @@ class Settings(BaseSettings):
     max_tokens: int = 2000
     max_body_bytes: int = 256 * 1024
     dossier_reads_per_minute: int = 120
+    # query cost (hub.cost): weight x times run, per operation
+    max_cost: int = 20000
+    cost_list_size: int = 5  # assumed length of a list without `first` (parties, seals...)
+    cost_weights: dict[str, int] = Field(default_factory=dict)  # "Type.field" -> weight
+    # persisted queries (hub.persisted): "apq" (hashes registered by clients, Apollo's
+    # protocol), "allowlist" (only the queries in persisted_queries_file), or "off"
+    persisted_queries: str = "apq"
+    persisted_queries_file: Path | None = None  # JSON {"<sha256>": "<query>", ...}
 
     # dispatcher
     dispatcher_poll_s: float = 0.2
