@@ -32,6 +32,7 @@ from graphql import (
     FragmentSpreadNode,
     GraphQLError,
     GraphQLField,
+    GraphQLInterfaceType,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
@@ -137,7 +138,9 @@ class CostPlanner:
         self, node: FieldNode, parent: Any, fragments: dict[str, FragmentDefinitionNode]
     ) -> Node | None:
         name = node.name.value
-        if name.startswith("__") or not isinstance(parent, GraphQLObjectType):
+        if name.startswith("__") or not isinstance(
+            parent, (GraphQLObjectType, GraphQLInterfaceType)
+        ):
             return None  # introspection: bounded by tokens, refused in production
         definition = parent.fields.get(name)
         if definition is None:
@@ -154,7 +157,10 @@ class CostPlanner:
         return plan
 
     def _size(
-        self, node: FieldNode, definition: GraphQLField, parent: GraphQLObjectType
+        self,
+        node: FieldNode,
+        definition: GraphQLField,
+        parent: GraphQLObjectType | GraphQLInterfaceType,
     ) -> tuple[int | str | None, int]:
         first = definition.args.get("first")
         if first is not None:
@@ -187,6 +193,8 @@ def query_cost(settings: Settings) -> type[SchemaExtension]:
     class QueryCost(SchemaExtension):
         def on_execute(self) -> Iterator[None]:
             context = self.execution_context
+            # the graphql-core schema strawberry built (strawberry is pinned below its next
+            # minor release in pyproject.toml)
             schema = context.schema._schema
             planner = planners.get(id(schema))
             if planner is None:
