@@ -16,20 +16,18 @@ behind the application's back. Administrators read the log with ``search``.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from hub import policy
+from hub import clock, cursors, policy
 from hub.auth import Principal
 from hub.errors import BadUserInput
 from hub.models import AuditEntry, AuditHead, utcnow
@@ -37,7 +35,7 @@ from hub.storage import Database
 from hub.validation import normalize_case_number
 
 GENESIS = "0" * 64
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = clock.SHANGHAI
 
 
 def canonical(entry: AuditEntry) -> bytes:
@@ -232,17 +230,12 @@ class AuditPage:
 
 
 def encode_cursor(entry_id: int) -> str:
-    return base64.urlsafe_b64encode(f"audit:{entry_id}".encode()).decode()
+    return cursors.encode("audit", [entry_id])
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "audit":
-            raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadUserInput("after", "not a cursor from this list") from exc
+    (value,) = cursors.decode("audit", cursor, [int])
+    return int(value)
 
 
 def _filtered(stmt: Select[AuditEntry], f: AuditFilter) -> Select[AuditEntry]:

@@ -260,7 +260,12 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 def expiry(days: int | None) -> timedelta | None:
-    return timedelta(days=days) if days else None
+    """``None``: never expires. Zero days once meant "never" and -1 "already expired"."""
+    if days is None:
+        return None
+    if days < 1:
+        raise BadUserInput("expiresDays", "a token expires after 1 day or more")
+    return timedelta(days=days)
 
 
 __all__ = [

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from hub import audit, policy
+from hub import audit, clock, cursors, policy
 from hub.auth import Principal, Role
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.models import Case, CaseEvent, Court, Party
@@ -99,17 +98,12 @@ def deadline_for(filed_on: date) -> date:
 
 
 def encode_cursor(case_id: int) -> str:
-    return base64.urlsafe_b64encode(f"case:{case_id}".encode()).decode()
+    return cursors.encode("case", [case_id])
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "case":
-            raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadUserInput("after", "not a cursor from this list") from exc
+    (value,) = cursors.decode("case", cursor, [int])
+    return int(value)
 
 
 async def known_courts(session: AsyncSession) -> set[str]:
@@ -147,7 +141,7 @@ async def file_case(db: Database, principal: Principal, data: CaseData) -> Case:
         )
         if number.court != court:
             raise BadUserInput("number", f"the case number is not of your court {court}")
-        if data.filed_on > date.today():
+        if data.filed_on > clock.today():
             raise BadUserInput("filedOn", "the filing date is in the future")
         if data.filed_on.year != number.year:
             raise BadUserInput("filedOn", "the filing year differs from the case number's year")
@@ -233,7 +227,7 @@ def _filtered(stmt: Select[Case], f: CaseFilter) -> Select[Case]:
     if f.filed_to:
         stmt = stmt.where(Case.filed_on <= f.filed_to)
     if f.overdue is not None:
-        late = (Case.deadline < date.today()) & (Case.status == CaseStatus.OPEN.value)
+        late = (Case.deadline < clock.today()) & (Case.status == CaseStatus.OPEN.value)
         stmt = stmt.where(late if f.overdue else ~late)
     if f.party_id_number:
         stmt = stmt.where(

@@ -12,16 +12,24 @@ import typer
 
 from hub.settings import Settings, load_settings
 
+# Plain help (rich_markup_mode=None): the rich one labels every flag `<bool>`.
 app = typer.Typer(
     help="Linkage hub: one graph between the enforcement bureau and its agencies.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-token_app = typer.Typer(help="Bearer tokens for principals.", no_args_is_help=True)
-adapters_app = typer.Typer(help="Installed adapter kinds.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
-schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
-courts_app = typer.Typer(help="The courts reference list.", no_args_is_help=True)
+token_app = typer.Typer(
+    help="Bearer tokens for principals.", no_args_is_help=True, rich_markup_mode=None
+)
+adapters_app = typer.Typer(
+    help="Installed adapter kinds.", no_args_is_help=True, rich_markup_mode=None
+)
+audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True, rich_markup_mode=None)
+schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True, rich_markup_mode=None)
+courts_app = typer.Typer(
+    help="The courts reference list.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(token_app, name="token")
 app.add_typer(adapters_app, name="adapters")
 app.add_typer(audit_app, name="audit")
@@ -36,6 +44,27 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", help="hub.toml (agen
 
 def _settings(**flags: object) -> Settings:
     return load_settings(**flags)
+
+
+def _refuse_busy(host: str, ports: list[int], flag: str) -> None:
+    """One line and exit 1 when a port is taken; called before anything is written."""
+    from hub.ports import PortsBusy, require_free
+
+    try:
+        require_free(host, ports, flag)
+    except PortsBusy as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _refuse_unsafe(settings: Settings) -> None:
+    from hub.settings import UnsafeSettings, check_startup
+
+    try:
+        check_startup(settings)
+    except UnsafeSettings as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -67,6 +96,8 @@ def serve(
     settings = _settings(
         host=host, port=port, config=config, database_url=database_url, public_url=public_url
     )
+    _refuse_unsafe(settings)
+    _refuse_busy(settings.host, [settings.port], "--port")
     _ensure_schema(settings)
     asyncio.run(serve_forever(settings, dispatcher=not no_dispatcher))
 
@@ -89,8 +120,10 @@ def mocks(
         Path | None, typer.Option("--write-config", help="Write a hub.toml for these mocks.")
     ] = None,
 ) -> None:
-    """Run the six mock agencies, each on its own port."""
-    from mocks.runner import run
+    """Run the mock agencies (the built-in kinds' and any installed kind's), each on its port."""
+    from mocks.runner import HOST, port_offsets, run
+
+    _refuse_busy(HOST, [port_base + o for o in sorted(port_offsets().values())], "--port-base")
 
     try:
         asyncio.run(run(world, port_base, write_config))
@@ -109,6 +142,11 @@ def demo(
 ) -> None:
     """Mocks, a seeded database and the hub, all in one; prints URLs and tokens."""
     from hub.demo import run_demo
+    from mocks.runner import HOST, PORT_OFFSETS
+
+    _refuse_busy(HOST, [port], "--port")
+    mock_ports = [mock_port_base + o for o in sorted(PORT_OFFSETS.values())]
+    _refuse_busy(HOST, mock_ports, "--mock-port-base")
 
     try:
         asyncio.run(
@@ -128,7 +166,7 @@ def token_create(
     ],
     name: Annotated[str | None, typer.Option(help="A label for the principal.")] = None,
     expires_days: Annotated[
-        int | None, typer.Option("--expires-days", help="Expire after N days.")
+        int | None, typer.Option("--expires-days", min=1, help="Expire after N days (1 or more).")
     ] = None,
     database_url: DatabaseOpt = None,
     config: ConfigOpt = None,

@@ -180,7 +180,8 @@ def _print_banner(
     base = settings.callback_base
     agencies = tomllib.loads(config.read_text(encoding="utf-8")).get("agencies", [])
     print("\nlinkage hub demo is running — Ctrl-C stops everything\n")
-    print(f"  GraphiQL   {base}/graphql   (add the header  Authorization: Bearer <token>)")
+    print(f"  GraphiQL   {base}/graphql")
+    print('             its Headers tab (bottom left): {"Authorization": "Bearer <token>"}')
     print(f"  Console    {base}/console/login")
     print(f"  Metrics    {base}/metrics    Ready  {base}/readyz")
     print("\n  mock agencies:")

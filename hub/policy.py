@@ -85,3 +85,16 @@ def sees_request_answer(principal: Principal, request: AssistanceRequest, case: 
     if principal.role is Role.AGENCY_OFFICER:
         return request.agency_id == principal.scope
     return sees_full_id_numbers(principal, case)
+
+
+def require_request_answer(principal: Principal, request: AssistanceRequest, case: Case) -> None:
+    """``sees_request_answer`` as an explicit refusal: a field left null would read as
+    "no answer yet"."""
+    if not sees_request_answer(principal, request, case):
+        raise Forbidden("only the case's court and the addressed agency read this answer")
+
+
+def require_request_case(principal: Principal, case: Case) -> None:
+    """An agency sees the order addressed to it, not the case file behind it."""
+    if not can_read_case(principal, case):
+        raise Forbidden("the case is read only by its court and its observers")

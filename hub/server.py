@@ -42,6 +42,9 @@ def make_server(
         log_level="warning",
         access_log=False,
         lifespan="on",
+        # the scheme and client address behind a TLS proxy (Secure cookies, ops access)
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     return uvicorn.Server(config)
 

@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from adapters.sdk.config import AgencyConfig
 
 DEFAULT_DATABASE_URL = "sqlite:///./hub.db"
+DEV_SECRET_KEY = "dev-only-change-me"
+MIN_SECRET_KEY_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -25,7 +27,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None  # what agencies call back; default http://HOST:PORT
-    secret_key: str = "dev-only-change-me"  # signs console sessions
+    secret_key: str = DEV_SECRET_KEY  # signs console sessions; production refuses the default
     log_level: str = "INFO"
     log_json: bool = True
     metrics_port: int | None = None  # `hub worker` serves /metrics here (serve has its own)
@@ -36,6 +38,14 @@ class Settings(BaseSettings):
     max_tokens: int = 2000
     max_body_bytes: int = 256 * 1024
     dossier_reads_per_minute: int = 120
+    # query cost (hub.cost): weight x times run, per operation
+    max_cost: int = 20000
+    cost_list_size: int = 5  # assumed length of a list without `first` (parties, seals...)
+    cost_weights: dict[str, int] = Field(default_factory=dict)  # "Type.field" -> weight
+    # persisted queries (hub.persisted): "apq" (hashes registered by clients, Apollo's
+    # protocol), "allowlist" (only the queries in persisted_queries_file), or "off"
+    persisted_queries: str = "apq"
+    persisted_queries_file: Path | None = None  # JSON {"<sha256>": "<query>", ...}
 
     # dispatcher
     dispatcher_poll_s: float = 0.2
@@ -45,6 +55,14 @@ class Settings(BaseSettings):
     dispatcher_backoff_s: float = 1.0
     poll_after_s: float = 30.0  # poll an agency when no callback came in this long
     callback_max_age_s: float = 300.0
+
+    # behind a proxy: the proxies whose X-Forwarded-For/-Proto uvicorn believes (comma-separated
+    # addresses or networks, "*" for any), so the console's cookies are Secure behind TLS
+    forwarded_allow_ips: str = "127.0.0.1"
+    # who sees /metrics and the agency detail of /readyz: these client addresses, or
+    # anyone sending `Authorization: Bearer <ops_token>`; others get 403 / the bare status
+    ops_allow_ips: str = "127.0.0.1,::1"
+    ops_token: str | None = None
 
     agencies: list[AgencyConfig] = Field(default_factory=list)
     due_days: dict[str, int] = Field(default_factory=dict)  # "kind.ACTION" or "ACTION" -> days
@@ -56,6 +74,22 @@ class Settings(BaseSettings):
     @cached_property
     def callback_base(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class UnsafeSettings(ValueError):
+    """Settings the hub refuses to start with (a production hub on a development secret)."""
+
+
+def check_startup(settings: Settings) -> None:
+    """Refuse, at start, what must never run: production signing console sessions with the
+    published development secret (anyone could forge a session cookie) or a short one."""
+    if not settings.production:
+        return
+    if settings.secret_key == DEV_SECRET_KEY or len(settings.secret_key) < MIN_SECRET_KEY_CHARS:
+        raise UnsafeSettings(
+            "生产环境必须设置 HUB_SECRET_KEY（至少 32 个字符的随机值）/ production needs "
+            f"HUB_SECRET_KEY set to a random value of at least {MIN_SECRET_KEY_CHARS} characters"
+        )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

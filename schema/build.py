@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 import strawberry
 from graphql import GraphQLError
@@ -31,7 +31,12 @@ class Mutation(CaseMutation, AssistanceMutation):
     pass
 
 
-class HubSchema(strawberry.Schema):
+# The graph is also an Apollo Federation subgraph (``schema.federation``). v2.9 is
+# the newest link version both Apollo's and The Guild's composers accept.
+FEDERATION_VERSION: Literal["2.9"] = "2.9"
+
+
+class HubSchema(strawberry.federation.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -53,4 +58,10 @@ def build_schema(
         partial(ValidationCache, maxsize=QUERY_CACHE),
     ]
     exts: list[Any] = [*caches, *(extensions or []), PartialErrors]
-    return HubSchema(query=Query, mutation=Mutation, config=config, extensions=exts)
+    return HubSchema(
+        query=Query,
+        mutation=Mutation,
+        config=config,
+        extensions=exts,
+        federation_version=FEDERATION_VERSION,
+    )

@@ -11,8 +11,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from hub import cases as service
+from hub import clock, policy
 from hub import clues as clue_service
-from hub import policy
 from hub.models import Case as CaseRow
 from hub.models import CaseEvent as CaseEventRow
 from hub.models import Party as PartyRow
@@ -59,7 +59,7 @@ class CaseEvent:
         return cls(at=at, kind=row.kind, actor=row.actor, note=row.note)
 
 
-@strawberry.type
+@strawberry.federation.type(keys=["id"])
 class Party:
     row: strawberry.Private[PartyRow]
     case_row: strawberry.Private[CaseRow]
@@ -105,6 +105,21 @@ class Party:
             case_row=case,
             full_id=policy.sees_full_id_numbers(info.context.principal, case),
         )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Party:
+        """Federation's ``_entities`` for ``{__typename: "Party", id}``: the case's rules."""
+        from hub import dossier as dossier_service
+        from hub.errors import BadUserInput
+
+        try:
+            party_id = int(str(id))
+        except ValueError as exc:
+            raise BadUserInput("representations", "a Party is referenced by its id") from exc
+        party, case = await dossier_service.find_party(
+            info.context.hub, info.context.principal, party_id
+        )
+        return cls.from_row(party, case, info)
 
 
 @strawberry.type
@@ -164,9 +179,15 @@ class PropertyClue:
         ]
 
 
-@strawberry.type
+@strawberry.federation.type(keys=["number"])
 class Case:
     row: strawberry.Private[CaseRow]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, number: str) -> Case | None:
+        """Federation's ``_entities`` for ``{__typename: "Case", number}``, as ``case(number:)``."""
+        row = await service.get_case(info.context.hub.db, info.context.principal, number)
+        return cls(row=row) if row is not None else None
 
     @strawberry.field
     def number(self) -> str:
@@ -186,7 +207,7 @@ class Case:
 
     @strawberry.field
     def overdue(self) -> bool:
-        return self.row.status == "OPEN" and self.row.deadline < dt.date.today()
+        return self.row.status == "OPEN" and self.row.deadline < clock.today()
 
     @strawberry.field
     def cause(self) -> str:

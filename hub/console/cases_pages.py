@@ -6,13 +6,12 @@ services' (and ``hub.policy``'s) decision, the page only hides what would fail.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from starlette.responses import Response
 
-from hub import assistance, policy
+from hub import assistance, clock, policy
 from hub import cases as case_service
 from hub import clues as clue_service
 from hub.auth import Role
@@ -64,7 +63,7 @@ async def case_list(visit: Visit) -> Response:
     return render(
         visit.request,
         "cases.html",
-        {"page": listing, "query": query, "today": date.today()},
+        {"page": listing, "query": query, "today": clock.today()},
         visit=visit,
     )
 
@@ -104,7 +103,7 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
         "full_ids": policy.sees_full_id_numbers(visit.principal, case),
         "parties_by_id": {p.id: p for p in case.parties},
         "clue_kinds": clue_service.clue_kinds(),
-        "today": date.today(),
+        "today": clock.today(),
     }
 
 

@@ -18,12 +18,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
+from hub import clock
 from hub.auth import Principal, Role, authenticate, bearer_token
 from hub.console import labels
 from hub.console import session as sessions
@@ -32,7 +32,7 @@ from hub.state import HubState
 from hub.validation import mask_id_number
 
 PREFIX = "/console"
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # stored in UTC, shown in the court's time
+SHANGHAI = clock.SHANGHAI  # stored in UTC, shown in the court's time
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
