@@ -306,6 +306,8 @@ async def open_ticket(hub: HubState, principal: Principal, data: TicketData) -> 
     name = require_text(data.applicant_name, field="applicantName", max_length=100)
     phone = normalize_phone(data.applicant_phone)
     now = utcnow()
+    if data.channel == TicketChannel.ONLINE and data.received_at is not None:
+        raise BadUserInput("receivedAt", "an online ticket is received when it is submitted")
     received = _received(data.received_at, now)
     key = data.idempotency_key.strip() if data.idempotency_key else None
     if key is not None and not 0 < len(key) <= 200:
