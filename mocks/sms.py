@@ -10,6 +10,7 @@ keys are a 400), ``GET /_admin/stats``, ``POST /_admin/reset``. Faults:
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -30,6 +31,7 @@ class Gateway:
     messages: list[dict[str, Any]] = field(default_factory=list)
     faults: dict[str, Any] = field(default_factory=lambda: dict(DEFAULT_FAULTS))
     stats: dict[str, int] = field(default_factory=lambda: {"requests": 0, "sent": 0, "failed": 0})
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)  # set by every message taken
 
     def reset(self) -> None:
         self.messages.clear()
@@ -71,6 +73,7 @@ def build_app(gateway: Gateway | None = None) -> Starlette:
         }
         gw.messages.append(message)
         gw.stats["sent"] += 1
+        gw.arrived.set()
         return JSONResponse({"id": message["id"]})
 
     async def messages(request: Request) -> Response:

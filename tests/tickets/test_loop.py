@@ -3,6 +3,7 @@ rate, reopen, close; property clues; notifications; an applicant's bounds."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -325,3 +326,19 @@ async def test_a_failed_message_is_retried_and_holds_nothing_up(centre: Centre) 
         )
     await centre.run_jobs()
     assert [ticket["number"] in m["text"] for m in centre.gateway.messages] == [True, True]
+
+
+async def test_the_dispatcher_loop_runs_the_ticket_jobs(database_url: str) -> None:
+    from hub.server import dispatcher_service
+    from tests.support import start_hub
+    from tests.tickets.conftest import make_centre
+
+    async with start_hub(
+        database_url, services=[dispatcher_service()], dispatcher_poll_s=0.02
+    ) as live:
+        centre = await make_centre(live)
+        ticket = await centre.open(centre.officer, channel="HOTLINE")
+
+        await asyncio.wait_for(centre.gateway.arrived.wait(), timeout=20)
+        assert ticket["number"] in centre.gateway.messages[0]["text"]
+        assert centre.gateway.messages[0]["phone"] == "13800000001"
