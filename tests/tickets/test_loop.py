@@ -285,13 +285,17 @@ async def test_a_property_clue_ticket_proposes_requests_at_once(centre: Centre) 
     # the clue is the case's, seen from the case too
     case = ok(
         await centre.gql(
-            "query($n: String!) { case(number: $n) { clues { id description } } }",
+            "query($n: String!) { case(number: $n) { clues { id description ticket { id } } } }",
             {"n": CASE},
             centre.officer,
         )
     )["case"]
     assert case["clues"] == [
-        {"id": clue["id"], "description": "被执行人在漳浦县绥安镇有一套住宅。"}
+        {
+            "id": clue["id"],
+            "description": "被执行人在漳浦县绥安镇有一套住宅。",
+            "ticket": {"id": opened["id"]},  # linked both ways
+        }
     ]
     # the officer confirms what it proposes: the request goes to the county registry
     confirmed = ok(
