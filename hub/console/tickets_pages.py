@@ -86,6 +86,13 @@ async def ticket_list(visit: Visit) -> Response:
     )
 
 
+async def case_tickets(visit: Visit, case: Case) -> dict[str, Any]:
+    """The case page's tickets section: what the case's applicants asked, beside the case."""
+    f = service.TicketFilter(case_number=case.number)
+    listing = await service.list_tickets(visit.hub, visit.principal, f, 100, None)
+    return {"TL": TL, "case_tickets": listing.rows, "ticket_overdue": service.is_overdue}
+
+
 # -- intake by centre staff --------------------------------------------------------------------
 
 

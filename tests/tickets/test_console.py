@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 import httpx
 
@@ -65,6 +66,9 @@ async def test_intake_answer_and_rating_in_the_console(centre: Centre) -> None:
         assert "输入有误（联系电话）" in again.text and 'aria-invalid="true"' in again.text
         listing = await staff.get("/console/tickets")
         assert TICKET_LINK.findall(listing.text) == [ticket_id]
+        case_page = await staff.get(f"/console/cases/{quote(CASE, safe='')}")
+        assert TICKET_LINK.findall(case_page.text) == [ticket_id]  # beside the case
+        assert "申请人诉求" in case_page.text
         # the officer answers beside the case
         reply = await staff.post(
             f"/console/tickets/{ticket_id}/reply",

@@ -346,3 +346,49 @@ async def test_the_dispatcher_loop_runs_the_ticket_jobs(database_url: str) -> No
         await asyncio.wait_for(centre.gateway.arrived.wait(), timeout=20)
         assert ticket["number"] in centre.gateway.messages[0]["text"]
         assert centre.gateway.messages[0]["phone"] == "13800000001"
+
+
+async def test_an_applicant_sees_that_requests_were_answered_not_the_answers(
+    centre: Centre,
+) -> None:
+    created = ok(
+        await centre.gql(
+            "mutation($input: CreateAssistanceRequestInput!) {"
+            " createAssistanceRequest(input: $input) { id } }",
+            {
+                "input": {
+                    "caseNumber": CASE,
+                    "subjectIdNumber": "350602198003150015",
+                    "agencyId": "realestate-zhangpu",
+                    "action": "QUERY",
+                }
+            },
+            centre.officer,
+        )
+    )["createAssistanceRequest"]
+    registry = await centre.live.token(Role.AGENCY_OFFICER, "realestate-zhangpu")
+    ok(
+        await centre.gql(
+            'mutation($id: ID!) { answerAssistanceRequest(input: {id: $id, outcome: "found",'
+            ' result: {certificate: "闽(2017)漳浦县不动产权第0006789号"}}) { status } }',
+            {"id": created["id"]},
+            registry,
+        )
+    )
+    query = (
+        "query($n: String!) { assistanceRequests(filter: {caseNumber: $n}) {"
+        " nodes { id status action agency { name } subject { idNumber } answer { outcome } } } }"
+    )
+    seen = ok(await centre.gql(query, {"n": CASE}, centre.applicant))["assistanceRequests"]
+    assert seen["nodes"] == [
+        {
+            "id": created["id"],
+            "status": "COMPLETED",
+            "action": "QUERY",
+            "agency": {"name": "漳浦县不动产登记中心"},
+            "subject": {"idNumber": "350602********0015"},
+            "answer": None,  # what the registry found is not the applicant's to read
+        }
+    ]
+    officer_view = ok(await centre.gql(query, {"n": CASE}, centre.officer))["assistanceRequests"]
+    assert officer_view["nodes"][0]["answer"] == {"outcome": "found"}
