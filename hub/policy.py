@@ -154,3 +154,10 @@ def require_ticket_stats(principal: Principal, court: str) -> None:
         return
     if principal.role is not Role.COURT_OFFICER or principal.scope != court:
         raise Forbidden("ticket statistics are read by the court's own officers")
+
+
+def sees_applicant_phone(principal: Principal, court: str) -> bool:
+    """The court's staff call applicants back; the applicant knows their own number."""
+    if principal.role is Role.COURT_OFFICER:
+        return principal.scope == court
+    return principal.role is Role.APPLICANT

@@ -10,6 +10,7 @@ import strawberry
 from sqlalchemy import select
 from strawberry.scalars import JSON
 
+from hub import policy
 from hub import ticket_stats as stats_service
 from hub import tickets as service
 from hub.models import PropertyClue as ClueRow
@@ -86,6 +87,12 @@ class Ticket:
     @strawberry.field
     def applicant_name(self) -> str:
         return self.row.applicant_name
+
+    @strawberry.field(description="The ticket's court and the applicant only; null for others.")
+    def applicant_phone(self, info: Info) -> str | None:
+        if not policy.sees_applicant_phone(info.context.principal, self.row.court_code):
+            return None
+        return self.row.applicant_phone
 
     @strawberry.field
     def content(self) -> str:

@@ -191,6 +191,7 @@ async def _detail_context(visit: Visit, ticket: Ticket, case: Case) -> dict[str,
         "can_urge": allowed(policy.require_urge_ticket, p, case),
         "can_rate": allowed(policy.require_rate_ticket, p, case),
         "applicant_view": p.role is Role.APPLICANT,
+        "show_phone": policy.sees_applicant_phone(p, ticket.court_code),
         "notice": NOTICES.get(visit.request.query_params.get("done", "")),
     }
 

@@ -392,3 +392,24 @@ async def test_an_applicant_sees_that_requests_were_answered_not_the_answers(
     ]
     officer_view = ok(await centre.gql(query, {"n": CASE}, centre.officer))["assistanceRequests"]
     assert officer_view["nodes"][0]["answer"] == {"outcome": "found"}
+
+
+async def test_the_phone_is_for_the_court_and_the_applicant(centre: Centre) -> None:
+    ticket = await centre.open(centre.officer, applicantPhone="0596-2345678")
+    query = "query($id: ID!) { ticket(id: $id) { applicantPhone } }"
+    observer = await centre.live.token(Role.OBSERVER, CASE)
+    seen = {
+        who: (await centre.gql(query, {"id": ticket["id"]}, token))["data"]["ticket"]
+        for who, token in (
+            ("court", centre.officer),
+            ("applicant", centre.applicant),
+            ("observer", observer),
+            ("admin", centre.admin),
+        )
+    }
+    assert seen == {
+        "court": {"applicantPhone": "05962345678"},
+        "applicant": {"applicantPhone": "05962345678"},
+        "observer": {"applicantPhone": None},
+        "admin": {"applicantPhone": None},
+    }
