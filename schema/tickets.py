@@ -11,6 +11,7 @@ from sqlalchemy import select
 from strawberry.scalars import JSON
 
 from hub import policy
+from hub import ticket_reads as reads
 from hub import ticket_stats as stats_service
 from hub import tickets as service
 from hub.models import PropertyClue as ClueRow
@@ -159,7 +160,7 @@ class Ticket:
         ctx = info.context
 
         async def load(ids: list[str]) -> list[list[TicketEventRow]]:
-            by_ticket = await service.ticket_events(ctx.hub.db, ids)
+            by_ticket = await reads.ticket_events(ctx.hub.db, ids)
             return [by_ticket[i] for i in ids]
 
         rows = await ctx.loader("ticket_events", load).load(self.row.id)
@@ -270,7 +271,7 @@ class TicketFilter:
 class TicketQuery:
     @strawberry.field(description="A ticket the caller may see; null otherwise.")
     async def ticket(self, info: Info, id: strawberry.ID) -> Ticket | None:
-        row = await service.get_ticket(info.context.hub, info.context.principal, str(id))
+        row = await reads.get_ticket(info.context.hub, info.context.principal, str(id))
         return Ticket(row=row) if row else None
 
     @strawberry.field
@@ -283,10 +284,10 @@ class TicketQuery:
     ) -> TicketConnection:
         ctx = info.context
         f = filter or TicketFilter()
-        page = await service.list_tickets(
+        page = await reads.list_tickets(
             ctx.hub,
             ctx.principal,
-            service.TicketFilter(
+            reads.TicketFilter(
                 case_number=f.case_number,
                 court=f.court,
                 status=f.status.value if f.status else None,

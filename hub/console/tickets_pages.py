@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from hub import assistance, policy, ticket_stats
 from hub import cases as case_service
+from hub import ticket_reads as reads
 from hub import tickets as service
 from hub.auth import Role
 from hub.console import charts
@@ -66,12 +67,12 @@ async def ticket_list(visit: Visit) -> Response:
         return redirect(f"{PREFIX}/my")
     query = dict(visit.request.query_params)
     status = query.get("status") or None
-    f = service.TicketFilter(
+    f = reads.TicketFilter(
         status=status if status in TL.STATUS else None,
         overdue={"1": True, "0": False}.get(query.get("overdue", "")),
         assignee=visit.principal.actor if query.get("mine") == "1" else None,
     )
-    listing = await service.list_tickets(visit.hub, visit.principal, f, 200, None)
+    listing = await reads.list_tickets(visit.hub, visit.principal, f, 200, None)
     return render(
         visit.request,
         "tickets.html",
@@ -88,8 +89,8 @@ async def ticket_list(visit: Visit) -> Response:
 
 async def case_tickets(visit: Visit, case: Case) -> dict[str, Any]:
     """The case page's tickets section: what the case's applicants asked, beside the case."""
-    f = service.TicketFilter(case_number=case.number)
-    listing = await service.list_tickets(visit.hub, visit.principal, f, 100, None)
+    f = reads.TicketFilter(case_number=case.number)
+    listing = await reads.list_tickets(visit.hub, visit.principal, f, 100, None)
     return {"TL": TL, "case_tickets": listing.rows, "ticket_overdue": service.is_overdue}
 
 
@@ -101,7 +102,7 @@ async def _intake_context(visit: Visit, q: str) -> dict[str, Any]:
     search_error = None
     if q:
         try:
-            found = await service.find_cases(visit.hub, visit.principal, q)
+            found = await reads.find_cases(visit.hub, visit.principal, q)
         except BadUserInput:
             search_error = "案号格式不正确，请按“（2026）闽0602执12号”填写，或输入当事人姓名。"
     return {
@@ -166,7 +167,7 @@ async def create_ticket(visit: Visit) -> Response:
 
 
 async def _load(visit: Visit) -> tuple[Ticket, Case]:
-    ticket = await service.get_ticket(visit.hub, visit.principal, visit.request.path_params["id"])
+    ticket = await reads.get_ticket(visit.hub, visit.principal, visit.request.path_params["id"])
     if ticket is None:
         raise NotFound("no such ticket")
     case = await case_service.get_case(visit.hub.db, visit.principal, ticket.case_number)
@@ -176,7 +177,7 @@ async def _load(visit: Visit) -> tuple[Ticket, Case]:
 
 
 async def _detail_context(visit: Visit, ticket: Ticket, case: Case) -> dict[str, Any]:
-    events = (await service.ticket_events(visit.hub.db, [ticket.id]))[ticket.id]
+    events = (await reads.ticket_events(visit.hub.db, [ticket.id]))[ticket.id]
     p = visit.principal
     court = COURTS_BY_CODE.get(case.court_code)
     return {
@@ -243,9 +244,7 @@ async def _my_context(visit: Visit) -> dict[str, Any]:
     if case is None:
         raise NotFound("no such case")
     requests = (await assistance.requests_for_cases(visit.hub.db, [case.id]))[case.id]
-    listing = await service.list_tickets(
-        visit.hub, visit.principal, service.TicketFilter(), 100, None
-    )
+    listing = await reads.list_tickets(visit.hub, visit.principal, reads.TicketFilter(), 100, None)
     court = COURTS_BY_CODE.get(case.court_code)
     return {
         **_common(),
