@@ -504,6 +504,8 @@ def _scoped(stmt: Select[Any], principal: Principal) -> Select[Any]:
         return stmt.where(AssistanceRequest.agency_id == principal.scope)
     if principal.role is Role.OBSERVER:
         return stmt.where(Case.number.in_(sorted(principal.case_numbers)))
+    if principal.role is Role.APPLICANT:
+        return stmt.where(Case.number == principal.applicant_case)
     return stmt  # admin
 
 

@@ -40,6 +40,7 @@ class Role(StrEnum):
     AGENCY_OFFICER = "agency_officer"
     OBSERVER = "observer"
     ADMIN = "admin"
+    APPLICANT = "applicant"  # scope CASE_NUMBER:ID_NUMBER, an applicant party of that case
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,17 @@ class Principal:
         return frozenset(numbers)
 
     @property
+    def applicant_case(self) -> str | None:
+        """The case an applicant's token is for (its scope's part before the colon)."""
+        if self.role is not Role.APPLICANT:
+            return None
+        return self.scope.rpartition(":")[0] or None
+
+    @property
+    def applicant_id(self) -> str | None:
+        return self.scope.rpartition(":")[2] if self.role is Role.APPLICANT else None
+
+    @property
     def actor(self) -> str:
         return f"{self.role.value}:{self.name}#{self.id}"
 
@@ -103,7 +115,27 @@ def validate_scope(role: Role, scope: str) -> str:
         from hub.validation import normalize_case_number
 
         scope = ",".join(normalize_case_number(p.strip(), field="scope") for p in scope.split(","))
+    if role is Role.APPLICANT:
+        from hub.validation import normalize_case_number
+
+        number, sep, id_number = scope.rpartition(":")
+        if not sep or not number or not id_number:
+            raise BadUserInput("scope", "an applicant's scope is CASE_NUMBER:ID_NUMBER")
+        scope = f"{normalize_case_number(number, field='scope')}:{id_number.strip().upper()}"
     return scope
+
+
+async def _require_applicant_party(db: Database, scope: str) -> None:
+    """An applicant token is issued only to an applicant party of the case it names."""
+    from hub.cases import find_case
+
+    number, _, id_number = scope.rpartition(":")
+    async with db.session() as session:
+        case = await find_case(session, number, field="scope")
+    if case is None or not any(
+        p.role == "APPLICANT" and p.id_number == id_number for p in case.parties
+    ):
+        raise BadUserInput("scope", "no applicant of that case has this ID number")
 
 
 async def create_principal(
@@ -122,6 +154,8 @@ async def create_principal(
     from hub import audit
 
     scope = validate_scope(role, scope)
+    if role is Role.APPLICANT:
+        await _require_applicant_party(db, scope)
     token = new_token()
     row = PrincipalRow(
         name=name or f"{role.value}@{scope}",

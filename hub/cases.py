@@ -212,6 +212,8 @@ def _scoped(stmt: Select[Case], principal: Principal) -> Select[Case]:
         return stmt.where(Case.number.in_(sorted(principal.case_numbers)))
     if principal.role is Role.ADMIN:
         return stmt
+    if principal.role is Role.APPLICANT:
+        return stmt.where(Case.number == principal.applicant_case)
     return stmt.where(Case.id.is_(None))  # agency officers reach cases through requests
 
 

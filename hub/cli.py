@@ -160,7 +160,9 @@ def demo(
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[str, typer.Option(help="court_officer, agency_officer, observer or admin.")],
+    role: Annotated[
+        str, typer.Option(help="court_officer, agency_officer, observer, admin or applicant.")
+    ],
     scope: Annotated[
         str, typer.Option(help="Court code, agency id, case numbers, or * for admin.")
     ],

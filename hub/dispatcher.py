@@ -48,7 +48,7 @@ from adapters.sdk.records import (
     Subject,
     SubjectKind,
 )
-from hub import assistance, metrics
+from hub import assistance, metrics, ticket_jobs
 from hub.errors import UpstreamError, UpstreamRejected
 from hub.logs import bind_request_id
 from hub.models import AssistanceRequest, Case, OutboxEntry, Party, utcnow
@@ -142,6 +142,7 @@ class Dispatcher:
                 free = self.batch - len(running)
                 claims: list[Claim] = []
                 try:
+                    ticket_jobs.kick(self.hub)  # applicants' notifications and reminders
                     await self._measure_depth()
                     claims = await self.claim(limit=free)
                 except Exception:

@@ -310,3 +310,84 @@ class EndedSession(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the cookie's session id
     ended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # prunable after
+
+
+class Ticket(Base):
+    """An applicant's request (诉求) to the court, on any channel, and where it stands."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("court_code", "year", "seq", name="ticket_number_once"),
+        Index("ix_tickets_court_received", "court_code", "received_at"),
+        Index("ix_tickets_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    court_code: Mapped[str] = mapped_column(ForeignKey("courts.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_number: Mapped[str] = mapped_column(String(64))  # a case's number never changes
+    channel: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(16), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    applicant_phone: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16), default="OPEN")
+    assignee: Mapped[str | None] = mapped_column(String(100), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    late: Mapped[bool] = mapped_column(default=False)  # answered after its due time, once
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_by: Mapped[str | None] = mapped_column(String(100))
+    urge_count: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_to: Mapped[str | None] = mapped_column(String(100))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clue_id: Mapped[int | None] = mapped_column(ForeignKey("property_clues.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+
+
+class TicketEvent(Base):
+    __tablename__ = "ticket_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class TicketCounter(Base):
+    """The last ticket number given per court and year."""
+
+    __tablename__ = "ticket_counters"
+
+    court_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketJob(Base):
+    """Scheduled work of the tickets' loop (notifications, reminders), polled by workers."""
+
+    __tablename__ = "ticket_jobs"
+    __table_args__ = (Index("ix_ticket_jobs_due", "done_at", "available_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # notify | remind | overdue
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

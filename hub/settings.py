@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,15 @@ class Settings(BaseSettings):
 
     agencies: list[AgencyConfig] = Field(default_factory=list)
     due_days: dict[str, int] = Field(default_factory=dict)  # "kind.ACTION" or "ACTION" -> days
+
+    # applicants' tickets (诉求): see hub.ticket_due for the defaults
+    ticket_due_days: dict[str, int] = Field(default_factory=dict)  # CATEGORY -> working days
+    ticket_holidays: list[date] = Field(default_factory=list)  # days off besides weekends
+    ticket_workdays: list[date] = Field(default_factory=list)  # weekends worked (调休)
+    ticket_heads: dict[str, str] = Field(default_factory=dict)  # court code -> 执行局负责人
+    ticket_remind_hours: float = 4.0  # remind the officer this long before a ticket is due
+    sms_url: str | None = None  # the SMS gateway; unset: notifications are only logged
+    sms_key: str | None = None
 
     @property
     def production(self) -> bool:

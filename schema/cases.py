@@ -25,6 +25,7 @@ from schema.vocabulary import ClueKind
 if TYPE_CHECKING:
     from schema.assistance import AssistanceRequest, AssistanceStatusCount
     from schema.dossier import Dossier
+    from schema.tickets import Ticket
 
 # The services' enums are the graph's enums (strawberry.enum registers them in place).
 CaseStatus = service.CaseStatus
@@ -177,6 +178,14 @@ class PropertyClue:
             )
             for p in self.row.proposals
         ]
+
+    @strawberry.field(description="The applicant's request (诉求) this clue came from, if any.")
+    async def ticket(
+        self, info: Info
+    ) -> Annotated[Ticket, strawberry.lazy("schema.tickets")] | None:
+        from schema.tickets import clue_ticket
+
+        return await clue_ticket(info, self.row.id)
 
 
 @strawberry.federation.type(keys=["number"])

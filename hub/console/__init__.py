@@ -13,7 +13,14 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hub.console import admin_pages, cases_pages, dossier_pages, requests_pages, signin
+from hub.console import (
+    admin_pages,
+    cases_pages,
+    dossier_pages,
+    requests_pages,
+    signin,
+    tickets_pages,
+)
 from hub.console.web import PREFIX, STATIC
 from hub.state import HubState
 
@@ -34,6 +41,14 @@ def console_routes(hub: HubState) -> list[BaseRoute]:
         Route("/cases/{number}/requests/new", requests_pages.new_request),
         Route("/cases/{number}/requests", requests_pages.create_request, methods=["POST"]),
         Route("/agencies", admin_pages.agencies),
+        Route("/tickets", tickets_pages.ticket_list),
+        Route("/tickets/new", tickets_pages.new_ticket),
+        Route("/tickets/new", tickets_pages.create_ticket, methods=["POST"]),
+        Route("/tickets/{id}", tickets_pages.ticket_detail),
+        Route("/tickets/{id}/{verb}", tickets_pages.ticket_action, methods=["POST"]),
+        Route("/my", tickets_pages.my_case),
+        Route("/my/tickets", tickets_pages.my_new_ticket, methods=["POST"]),
+        Route("/monitor", tickets_pages.monitor),
         Mount("/static", StaticFiles(directory=STATIC), name="console-static"),
     ]
     return [Mount(PREFIX, routes=routes)]

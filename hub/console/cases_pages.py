@@ -15,7 +15,7 @@ from hub import assistance, clock, policy
 from hub import cases as case_service
 from hub import clues as clue_service
 from hub.auth import Role
-from hub.console import labels
+from hub.console import labels, tickets_pages
 from hub.console.web import (
     PREFIX,
     Visit,
@@ -104,6 +104,7 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
         "parties_by_id": {p.id: p for p in case.parties},
         "clue_kinds": clue_service.clue_kinds(),
         "today": clock.today(),
+        **await tickets_pages.case_tickets(visit, case),
     }
 
 

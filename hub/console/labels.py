@@ -104,6 +104,7 @@ ROLE = {
     "agency_officer": "协助单位经办人",
     "observer": "案件关注人",
     "admin": "系统管理员",
+    "applicant": "申请执行人",
 }
 
 OUTCOME = {
@@ -166,6 +167,16 @@ FIELD = {
     "kind": "类别",
     "idempotencyKey": "提交编号",
     "id": "请求编号",
+    "content": "诉求内容",
+    "applicantName": "诉求人姓名",
+    "applicantPhone": "联系电话",
+    "receivedAt": "收到时间",
+    "channel": "渠道",
+    "category": "诉求类别",
+    "reply": "答复内容",
+    "clue.region": "行政区划代码",
+    "clue.kind": "线索类别",
+    "clue.subjectIdNumber": "被执行人",
 }
 
 
