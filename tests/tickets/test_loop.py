@@ -379,7 +379,12 @@ async def test_an_applicant_sees_that_requests_were_answered_not_the_answers(
         "query($n: String!) { assistanceRequests(filter: {caseNumber: $n}) {"
         " nodes { id status action agency { name } subject { idNumber } answer { outcome } } } }"
     )
-    seen = ok(await centre.gql(query, {"n": CASE}, centre.applicant))["assistanceRequests"]
+    body = await centre.gql(query, {"n": CASE}, centre.applicant)
+    # what the registry found is not the applicant's to read: refused out loud, not hidden
+    assert [(e["path"], e["extensions"]["code"]) for e in body["errors"]] == [
+        (["assistanceRequests", "nodes", 0, "answer"], "FORBIDDEN")
+    ]
+    seen = body["data"]["assistanceRequests"]
     assert seen["nodes"] == [
         {
             "id": created["id"],
@@ -387,7 +392,7 @@ async def test_an_applicant_sees_that_requests_were_answered_not_the_answers(
             "action": "QUERY",
             "agency": {"name": "漳浦县不动产登记中心"},
             "subject": {"idNumber": "350602********0015"},
-            "answer": None,  # what the registry found is not the applicant's to read
+            "answer": None,
         }
     ]
     officer_view = ok(await centre.gql(query, {"n": CASE}, centre.officer))["assistanceRequests"]
