@@ -40,6 +40,7 @@ class Role(StrEnum):
     AGENCY_OFFICER = "agency_officer"
     OBSERVER = "observer"
     ADMIN = "admin"
+    SUPERVISOR = "supervisor"  # a higher court's view of the courts under it: figures only
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def validate_scope(role: Role, scope: str) -> str:
         raise BadUserInput("scope", "scope must not be empty")
     if role is Role.ADMIN and scope != "*":
         raise BadUserInput("scope", "the admin scope is '*'")
-    if role is Role.COURT_OFFICER:
+    if role in (Role.COURT_OFFICER, Role.SUPERVISOR):
         from hub.validation import parse_case_number
 
         # a court code is a case number's court part; reuse that grammar

@@ -16,18 +16,29 @@ from schema.assistance import AssistanceMutation, AssistanceQuery
 from schema.audit import AuditQuery
 from schema.cases import CaseMutation, CaseQuery
 from schema.dossier import DossierQuery, PartialErrors
+from schema.funds import FundsMutation, FundsQuery
+from schema.indicators import IndicatorsQuery
 from schema.principal import PrincipalQuery
 
 QUERY_CACHE = 256  # distinct query texts remembered
 
 
 @strawberry.type
-class Query(CaseQuery, PrincipalQuery, AuditQuery, AssistanceQuery, DossierQuery, AgencyQuery):
+class Query(
+    CaseQuery,
+    PrincipalQuery,
+    AuditQuery,
+    AssistanceQuery,
+    DossierQuery,
+    AgencyQuery,
+    FundsQuery,
+    IndicatorsQuery,
+):
     pass
 
 
 @strawberry.type
-class Mutation(CaseMutation, AssistanceMutation):
+class Mutation(CaseMutation, AssistanceMutation, FundsMutation):
     pass
 
 

@@ -1,0 +1,300 @@
+"""The quality indicators courts are measured by (执行质效指标), counted in SQL.
+
+Definitions (CONTRACT §7.3), for a court and a period [from, to]:
+
+* casesPending — cases open on the day before ``from``: filed before it, less
+  closings dated before it, plus resumptions dated before it (a case's dated
+  changes alternate open/closed and are kept in date order by ``hub.cases``);
+* casesReceived — cases filed in the period;
+* casesClosed — cases that reached SETTLED, CONCLUDED, TERMINATED or ENDED
+  in the period (each case once, at its first closing in it);
+* closureRate (结案率) = casesClosed / (casesPending + casesReceived);
+* recoveryRate (执行到位率) = money received (to ``to``) by the closed cases
+  / what they claimed;
+* withinLimitRate (法定审限内结案率) = closed cases whose closing is on or before
+  their deadline (six months after filing) / casesClosed;
+* disbursementTimelyRate (案款发放及时率) = receipts of the period paid out in full
+  within 30 days / receipts of the period;
+* fundsReceived, fundsDisbursed — money in and out in the period.
+
+A rate over an empty denominator is 0. Every figure is one aggregate query
+(grouped by court for the province view), served by the indexes of migration 0005.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from hub import ledger, policy
+from hub.auth import Principal
+from hub.cases import CLOSED_STATUSES, CaseStatus, add_months, court_today
+from hub.errors import BadUserInput
+from hub.models import Case, CaseTransition, Court, Disbursement, Receipt
+from hub.storage import Database
+from hub.validation import parse_case_number
+
+CLOSED = sorted(s.value for s in CLOSED_STATUSES)
+MAX_DAYS = 366 * 5  # a period longer than five years is a typo
+
+
+@dataclass(frozen=True)
+class Indicators:
+    court: str
+    date_from: date
+    date_to: date
+    cases_pending: int = 0
+    cases_received: int = 0
+    cases_closed: int = 0
+    closed_within_limit: int = 0
+    recovered_of_closed: Decimal = Decimal("0.00")
+    claimed_of_closed: float = 0.0
+    receipts: int = 0
+    receipts_timely: int = 0
+    funds_received: Decimal = Decimal("0.00")
+    funds_disbursed: Decimal = Decimal("0.00")
+
+    @property
+    def closure_rate(self) -> float:
+        return _rate(self.cases_closed, self.cases_pending + self.cases_received)
+
+    @property
+    def recovery_rate(self) -> float:
+        return _rate(float(self.recovered_of_closed), self.claimed_of_closed)
+
+    @property
+    def within_limit_rate(self) -> float:
+        return _rate(self.closed_within_limit, self.cases_closed)
+
+    @property
+    def disbursement_timely_rate(self) -> float:
+        return _rate(self.receipts_timely, self.receipts)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    court: str
+    court_name: str
+    indicators: Indicators
+
+
+def _rate(part: float, whole: float) -> float:
+    return float(part) / float(whole) if whole else 0.0
+
+
+def _court_code(value: str, field: str) -> str:
+    return parse_case_number(f"（2000）{value.strip()}执1号", field=field).court
+
+
+def _period(date_from: date, date_to: date) -> None:
+    if date_to < date_from:
+        raise BadUserInput("to", "the period ends before it starts")
+    if (date_to - date_from).days > MAX_DAYS:
+        raise BadUserInput("to", "a period is at most five years")
+
+
+def _where(
+    column: ColumnElement[str], court: str | None, prefix: str | None
+) -> ColumnElement[bool]:
+    if court is not None:
+        return column == court
+    assert prefix is not None
+    return column.like(f"{prefix}%")
+
+
+async def _raw(
+    session: AsyncSession, court: str | None, prefix: str | None, f: date, t: date
+) -> dict[str, dict[str, object]]:
+    out: dict[str, dict[str, object]] = defaultdict(dict)
+
+    filed = await session.execute(
+        select(
+            Case.court_code,
+            func.sum(case((Case.filed_on < f, 1), else_=0)),
+            func.sum(case((Case.filed_on >= f, 1), else_=0)),
+        )
+        .where(_where(Case.court_code, court, prefix), Case.filed_on <= t)
+        .group_by(Case.court_code)
+    )
+    for code, before, received in filed:
+        out[code]["filed_before"] = int(before or 0)
+        out[code]["received"] = int(received or 0)
+
+    moves = await session.execute(
+        select(
+            CaseTransition.court_code,
+            func.sum(case((CaseTransition.to_status == CaseStatus.OPEN.value, 1), else_=-1)),
+        )
+        .where(_where(CaseTransition.court_code, court, prefix), CaseTransition.effective_on < f)
+        .group_by(CaseTransition.court_code)
+    )
+    for code, net in moves:
+        out[code]["net_moves_before"] = int(net or 0)
+
+    first_closing = (
+        select(
+            CaseTransition.case_id.label("case_id"),
+            func.min(CaseTransition.effective_on).label("closed_on"),
+        )
+        .where(
+            _where(CaseTransition.court_code, court, prefix),
+            CaseTransition.to_status.in_(CLOSED),
+            CaseTransition.effective_on >= f,
+            CaseTransition.effective_on <= t,
+        )
+        .group_by(CaseTransition.case_id)
+        .subquery()
+    )
+    received_by_case = (
+        select(Receipt.case_id.label("case_id"), func.sum(Receipt.amount_cents).label("cents"))
+        .where(_where(Receipt.court_code, court, prefix), Receipt.received_on <= t)
+        .group_by(Receipt.case_id)
+        .subquery()
+    )
+    closed = await session.execute(
+        select(
+            Case.court_code,
+            func.count(),
+            func.sum(case((first_closing.c.closed_on <= Case.deadline, 1), else_=0)),
+            func.sum(cast(Case.amount_claimed, Float)),
+            func.sum(func.coalesce(received_by_case.c.cents, 0)),
+        )
+        .select_from(first_closing)
+        .join(Case, Case.id == first_closing.c.case_id)
+        .outerjoin(received_by_case, received_by_case.c.case_id == first_closing.c.case_id)
+        .group_by(Case.court_code)
+    )
+    for code, n, within, claimed, cents in closed:
+        out[code]["closed"] = int(n or 0)
+        out[code]["within"] = int(within or 0)
+        out[code]["claimed"] = float(claimed or 0.0)
+        out[code]["recovered_cents"] = int(cents or 0)
+
+    receipts = await session.execute(
+        select(
+            Receipt.court_code,
+            func.count(),
+            func.sum(
+                case(
+                    (
+                        and_(Receipt.settled_on.is_not(None), Receipt.settled_on <= Receipt.due_on),
+                        1,
+                    ),
+                    else_=0,
+                )
+            ),
+            func.sum(Receipt.amount_cents),
+        )
+        .where(
+            _where(Receipt.court_code, court, prefix),
+            Receipt.received_on >= f,
+            Receipt.received_on <= t,
+        )
+        .group_by(Receipt.court_code)
+    )
+    for code, n, timely, cents in receipts:
+        out[code]["receipts"] = int(n or 0)
+        out[code]["timely"] = int(timely or 0)
+        out[code]["received_cents"] = int(cents or 0)
+
+    paid = await session.execute(
+        select(Disbursement.court_code, func.sum(Disbursement.amount_cents))
+        .where(
+            _where(Disbursement.court_code, court, prefix),
+            Disbursement.paid_on >= f,
+            Disbursement.paid_on <= t,
+        )
+        .group_by(Disbursement.court_code)
+    )
+    for code, cents in paid:
+        out[code]["disbursed_cents"] = int(cents or 0)
+    return out
+
+
+def _build(code: str, raw: dict[str, object], f: date, t: date) -> Indicators:
+    def n(key: str) -> int:
+        value = raw.get(key, 0)
+        assert isinstance(value, int)
+        return value
+
+    claimed = raw.get("claimed", 0.0)
+    assert isinstance(claimed, float)
+    return Indicators(
+        court=code,
+        date_from=f,
+        date_to=t,
+        cases_pending=n("filed_before") + n("net_moves_before"),
+        cases_received=n("received"),
+        cases_closed=n("closed"),
+        closed_within_limit=n("within"),
+        recovered_of_closed=ledger.to_yuan(n("recovered_cents")),
+        claimed_of_closed=claimed,
+        receipts=n("receipts"),
+        receipts_timely=n("timely"),
+        funds_received=ledger.to_yuan(n("received_cents")),
+        funds_disbursed=ledger.to_yuan(n("disbursed_cents")),
+    )
+
+
+async def for_court(
+    db: Database, principal: Principal, court: str, date_from: date, date_to: date
+) -> Indicators:
+    code = _court_code(court, "court")
+    policy.require_court_figures(principal, code)
+    _period(date_from, date_to)
+    async with db.session() as session:
+        raw = await _raw(session, code, None, date_from, date_to)
+    return _build(code, raw.get(code, {}), date_from, date_to)
+
+
+async def ranking(
+    db: Database, principal: Principal, prefix: str, date_from: date, date_to: date
+) -> list[Ranked]:
+    """Every court under ``prefix``, best first: by closure rate, then recovery rate."""
+    code = _court_code(prefix, "prefix")
+    policy.require_province_view(principal, code)
+    _period(date_from, date_to)
+    async with db.session() as session:
+        raw = await _raw(session, None, code, date_from, date_to)
+        names = dict(
+            (
+                await session.execute(
+                    select(Court.code, Court.name).where(Court.code.like(f"{code}%"))
+                )
+            )
+            .tuples()
+            .all()
+        )
+    codes = sorted(set(names) | set(raw))
+    figures = [_build(c, raw.get(c, {}), date_from, date_to) for c in codes]
+    figures.sort(key=lambda i: (-i.closure_rate, -i.recovery_rate, i.court))
+    return [
+        Ranked(
+            rank=i + 1, court=ind.court, court_name=names.get(ind.court, ind.court), indicators=ind
+        )
+        for i, ind in enumerate(figures)
+    ]
+
+
+async def monthly_trend(
+    db: Database, principal: Principal, court: str, months: int = 12, today: date | None = None
+) -> list[Indicators]:
+    """The last ``months`` calendar months (this one so far included), oldest first."""
+    code = _court_code(court, "court")
+    policy.require_court_figures(principal, code)
+    today = today or court_today()
+    first = today.replace(day=1)
+    out = []
+    async with db.session() as session:
+        for back in range(months - 1, -1, -1):
+            start = add_months(first, -back)
+            end = min(add_months(start, 1) - timedelta(days=1), today)
+            raw = await _raw(session, code, None, start, end)
+            out.append(_build(code, raw.get(code, {}), start, end))
+    return out
