@@ -262,15 +262,10 @@ async def ranking(
     _period(date_from, date_to)
     async with db.session() as session:
         raw = await _raw(session, None, code, date_from, date_to)
-        names = dict(
-            (
-                await session.execute(
-                    select(Court.code, Court.name).where(Court.code.like(f"{code}%"))
-                )
-            )
-            .tuples()
-            .all()
+        named = await session.execute(
+            select(Court.code, Court.name).where(Court.code.like(f"{code}%"))
         )
+        names: dict[str, str] = {c: name for c, name in named}
     codes = sorted(set(names) | set(raw))
     figures = [_build(c, raw.get(c, {}), date_from, date_to) for c in codes]
     figures.sort(key=lambda i: (-i.closure_rate, -i.recovery_rate, i.court))
