@@ -16,7 +16,7 @@ from hub import assistance, policy
 from hub import cases as case_service
 from hub import clues as clue_service
 from hub.auth import Role
-from hub.console import labels
+from hub.console import funds_pages, labels
 from hub.console.web import (
     PREFIX,
     Visit,
@@ -33,7 +33,7 @@ from hub.errors import BadUserInput, HubError, NotFound
 from hub.models import Case, Party
 
 PAGE_SIZE = 50
-NOTICES = {"clue": "线索已提交。"}
+NOTICES = {"clue": "线索已提交。", **funds_pages.NOTICES}
 
 
 def _case_filter(query: dict[str, str]) -> case_service.CaseFilter:
@@ -105,6 +105,7 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
         "parties_by_id": {p.id: p for p in case.parties},
         "clue_kinds": clue_service.ClueKind,
         "today": date.today(),
+        **await funds_pages.funds_context(visit, case),
     }
 
 

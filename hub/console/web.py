@@ -41,6 +41,7 @@ HOME_BY_ROLE = {
     Role.COURT_OFFICER: f"{PREFIX}/cases",
     Role.OBSERVER: f"{PREFIX}/cases",
     Role.ADMIN: f"{PREFIX}/agencies",
+    Role.SUPERVISOR: f"{PREFIX}/ranking",
 }
 
 
