@@ -30,6 +30,7 @@ from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Float, and_, case, cast, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from hub import ledger, policy
 from hub.auth import Principal
@@ -100,7 +101,7 @@ def _period(date_from: date, date_to: date) -> None:
 
 
 def _where(
-    column: ColumnElement[str], court: str | None, prefix: str | None
+    column: InstrumentedAttribute[str], court: str | None, prefix: str | None
 ) -> ColumnElement[bool]:
     if court is not None:
         return column == court
