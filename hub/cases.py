@@ -324,6 +324,8 @@ async def update_status(
                 from_status=current.value,
                 to_status=wanted.value,
                 effective_on=on,
+                deadline=case.deadline,
+                claimed_cents=int(case.amount_claimed * 100),
             )
         )
         await audit.record(

@@ -317,6 +317,10 @@ class CaseTransition(Base):
     from_status: Mapped[str] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     effective_on: Mapped[date] = mapped_column(Date)
+    # The case's deadline and claim, copied: closings are counted, and their claims
+    # summed, from this table alone (neither changes after filing).
+    deadline: Mapped[date] = mapped_column(Date)
+    claimed_cents: Mapped[int] = mapped_column(BigInteger)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

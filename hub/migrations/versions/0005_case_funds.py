@@ -7,6 +7,7 @@ Revises: 0004
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from alembic import op
@@ -29,6 +30,8 @@ def upgrade() -> None:
         sa.Column("from_status", sa.String(length=16), nullable=False),
         sa.Column("to_status", sa.String(length=16), nullable=False),
         sa.Column("effective_on", sa.Date(), nullable=False),
+        sa.Column("deadline", sa.Date(), nullable=False),
+        sa.Column("claimed_cents", sa.BigInteger(), nullable=False),
         sa.Column("recorded_at", _UTC_TIME, nullable=False),
         sa.ForeignKeyConstraint(
             ["case_id"],
@@ -129,12 +132,13 @@ def _backfill_transitions() -> None:
     bind = op.get_bind()
     rows = bind.execute(
         sa.text(
-            "SELECT e.case_id, c.court_code, e.at, e.note FROM case_events e"
+            "SELECT e.case_id, c.court_code, e.at, e.note, c.deadline, c.amount_claimed"
+            " FROM case_events e"
             " JOIN cases c ON c.id = e.case_id WHERE e.kind = 'STATUS_CHANGED' ORDER BY e.id"
         )
     ).all()
     change = re.compile(r"([A-Z]+) → ([A-Z]+)")
-    for case_id, court, at, note in rows:
+    for case_id, court, at, note, deadline, claimed in rows:
         found = change.match(note or "")
         if found is None:
             continue
@@ -145,8 +149,9 @@ def _backfill_transitions() -> None:
         bind.execute(
             sa.text(
                 "INSERT INTO case_transitions"
-                " (case_id, court_code, from_status, to_status, effective_on, recorded_at)"
-                " VALUES (:case_id, :court, :src, :dst, :on, :at)"
+                " (case_id, court_code, from_status, to_status, effective_on, deadline,"
+                " claimed_cents, recorded_at)"
+                " VALUES (:case_id, :court, :src, :dst, :on, :deadline, :claimed, :at)"
             ),
             {
                 "case_id": case_id,
@@ -154,6 +159,8 @@ def _backfill_transitions() -> None:
                 "src": found[1],
                 "dst": found[2],
                 "on": (at + _SHANGHAI).date(),
+                "deadline": deadline,
+                "claimed": int(Decimal(str(claimed)) * 100),
                 "at": at.replace(tzinfo=None) if bind.dialect.name == "sqlite" else at,
             },
         )
