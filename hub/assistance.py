@@ -458,7 +458,9 @@ def _scoped(stmt: Select[Any], principal: Principal) -> Select[Any]:
         return stmt.where(AssistanceRequest.agency_id == principal.scope)
     if principal.role is Role.OBSERVER:
         return stmt.where(Case.number.in_(sorted(principal.case_numbers)))
-    return stmt  # admin
+    if principal.role is Role.ADMIN:
+        return stmt
+    return stmt.where(AssistanceRequest.id.is_(None))  # supervisors see figures, not requests
 
 
 def _filtered(stmt: Select[Any], f: RequestFilter, now: datetime) -> Select[Any]:

@@ -118,6 +118,7 @@ class Principals:
     agency_addressed: str
     agency_other: str
     admin: str
+    supervisor: str = ""  # a supervisor of 闽06, over COURT (figures only)
 
 
 async def principals(live: LiveHub) -> Principals:
@@ -127,6 +128,7 @@ async def principals(live: LiveHub) -> Principals:
         agency_addressed=await live.token(Role.AGENCY_OFFICER, AGENCY),
         agency_other=await live.token(Role.AGENCY_OFFICER, OTHER_AGENCY),
         admin=await live.token(Role.ADMIN, "*"),
+        supervisor=await live.token(Role.SUPERVISOR, "闽06"),
     )
 
 
