@@ -107,6 +107,7 @@ DEMO_PRINCIPALS: list[tuple[Role, str, str]] = [
     (Role.AGENCY_OFFICER, "realestate-zhangzhou", "漳州市不动产登记中心 窗口"),
     (Role.OBSERVER, "（2023）闽0602执1234号", "申请执行人代理律师"),
     (Role.ADMIN, "*", "系统管理员"),
+    (Role.SUPERVISOR, "闽06", "漳州市中级人民法院执行局 督导"),
 ]
 
 
