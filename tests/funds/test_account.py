@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -156,3 +157,22 @@ async def test_receipt_dates_and_amounts_are_checked(hub: LiveHub) -> None:
     zero = error(await receive(hub, officer, number, "0.00", today))
     assert zero == {"code": "BAD_USER_INPUT", "field": "amount"}
     assert (await funds(hub, officer, number))["funds"]["receipts"] == []
+
+
+async def test_concurrent_disbursements_never_overdraw(hub: LiveHub) -> None:
+    officer = await hub.token("court_officer", COURT)
+    today = china_today()
+    number = await file_case(hub, officer, 106, today)
+    ok(await receive(hub, officer, number, "1000.00", today))
+    bodies = await asyncio.gather(
+        *(pay(hub, officer, number, "400.00", today, key=f"c-{i}") for i in range(5)),
+        *(pay(hub, officer, number, "400.00", today, key="same") for _ in range(3)),
+    )
+    paid = [b for b in bodies if "errors" not in b]
+    refused = [error(b) for b in bodies if "errors" in b]
+    assert len({b["data"]["disburse"]["id"] for b in paid}) == 2
+    assert refused and all(e == {"code": "BAD_USER_INPUT", "field": "amount"} for e in refused)
+    account = (await funds(hub, officer, number))["funds"]
+    assert (account["disbursed"], account["held"]) == ("800.00", "200.00")
+    books = ok(await hub.gql(RECONCILE, {"c": COURT}, token=officer))["fundsReconciliation"]
+    assert books["balanced"] is True
