@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -24,9 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit, ledger, policy
 from hub.auth import Principal
-from hub.cases import SHANGHAI, court_today, find_case
+from hub.cases import court_today, find_case
 from hub.errors import BadUserInput, Conflict, NotFound
-from hub.models import AssistanceRequest, Case, CaseEvent, Disbursement, Receipt
+from hub.models import Case, CaseEvent, Disbursement, Receipt
 from hub.storage import Database
 from hub.validation import parse_money, require_text
 
@@ -47,20 +47,6 @@ SOURCE_LABELS: dict[str, str] = {
     "AUCTION": "拍卖变卖",
     "OTHER": "其他",
 }
-
-
-# ---------------------------------------------------------------------------------------
-# THE ONE PLACE that says which assistance actions move money into a case account.
-# The adapter SDK is gaining action declarations; when it can say "this action moves
-# money", this function should ask the declaration instead of this set.
-_MONEY_MOVING_ACTIONS = frozenset({"DEDUCT"})
-
-
-def _moves_money(action: str) -> bool:
-    return action in _MONEY_MOVING_ACTIONS
-
-
-# ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -93,19 +79,6 @@ class CaseFunds:
     @property
     def held(self) -> Decimal:
         return self.received - self.disbursed
-
-
-@dataclass(frozen=True)
-class ReceiptOffer:
-    """A completed money-moving request whose answer names an amount, not yet booked."""
-
-    request_id: str
-    case_number: str
-    agency_id: str
-    action: str
-    amount: Decimal
-    received_on: date
-    document_number: str | None
 
 
 @dataclass(frozen=True)
@@ -451,83 +424,6 @@ async def funds_for_cases(db: Database, case_ids: Sequence[int]) -> dict[int, Ca
             disbursements=paid,
         )
     return out
-
-
-def _offered_amount(result: dict[str, Any] | None) -> Decimal | None:
-    if not isinstance(result, dict) or "amount" not in result:
-        return None
-    try:
-        amount = parse_money(str(result["amount"]), field="amount")
-    except BadUserInput:
-        return None
-    return amount if amount > 0 else None
-
-
-def _local_day(at: datetime | None) -> date:
-    return at.astimezone(SHANGHAI).date() if at is not None else court_today()
-
-
-async def offers_for_case(db: Database, case: Case) -> list[ReceiptOffer]:
-    """Completed money-moving requests of the case whose amount is not booked yet."""
-    async with db.session() as session:
-        rows = (
-            await session.scalars(
-                select(AssistanceRequest)
-                .where(
-                    AssistanceRequest.case_id == case.id,
-                    AssistanceRequest.status == "COMPLETED",
-                    AssistanceRequest.id.not_in(
-                        select(Receipt.request_id).where(Receipt.request_id.is_not(None))
-                    ),
-                )
-                .order_by(AssistanceRequest.answered_at)
-            )
-        ).all()
-    offers = []
-    for row in rows:
-        amount = _offered_amount(row.result)
-        if not _moves_money(row.action) or amount is None:
-            continue
-        offers.append(
-            ReceiptOffer(
-                request_id=row.id,
-                case_number=case.number,
-                agency_id=row.agency_id,
-                action=row.action,
-                amount=amount,
-                received_on=_local_day(row.answered_at),
-                document_number=row.document_number,
-            )
-        )
-    return offers
-
-
-async def confirm_offer(
-    db: Database, principal: Principal, request_id: str, received_on: date | None = None
-) -> Receipt:
-    """Book a completed deduction (扣划) as a receipt, once: confirming again returns it."""
-    async with db.session() as session:
-        request = await session.get(AssistanceRequest, request_id)
-        case = await session.get(Case, request.case_id) if request is not None else None
-    if request is None or case is None or not policy.can_read_case(principal, case):
-        raise NotFound("no such assistance request")
-    policy.require_write_funds(principal, case)
-    amount = _offered_amount(request.result)
-    if request.status != "COMPLETED" or not _moves_money(request.action) or amount is None:
-        raise BadUserInput("requestId", "该协助请求没有可确认的到账款项")
-    data = ReceiptData(
-        case_number=case.number,
-        amount=amount,
-        received_on=received_on or _local_day(request.answered_at),
-        source=ReceiptSource.DEDUCTION.value,
-        reference=request.document_number or f"协助请求 {request.id}",
-        idempotency_key=f"offer:{request.id}",
-    )
-    async with db.session() as session:
-        existing = await session.scalar(select(Receipt).where(Receipt.request_id == request.id))
-    if existing is not None:
-        return existing
-    return await record_receipt(db, principal, data, request_id=request.id)
 
 
 async def overdue_receipts(

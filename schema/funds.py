@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import strawberry
 
+from hub import fund_offers, ledger, policy
 from hub import funds as service
-from hub import ledger, policy
 from hub.models import Case as CaseRow
 from hub.models import Disbursement as DisbursementRow
 from hub.models import Receipt as ReceiptRow
@@ -125,7 +125,7 @@ class CaseFunds:
                 received_on=o.received_on,
                 document_number=o.document_number,
             )
-            for o in await service.offers_for_case(info.context.hub.db, self.case_row)
+            for o in await fund_offers.offers_for_case(info.context.hub.db, self.case_row)
         ]
 
 
@@ -263,7 +263,7 @@ class FundsMutation:
     async def confirm_receipt_offer(
         self, info: Info, request_id: strawberry.ID, received_on: dt.date | None = None
     ) -> Receipt:
-        row = await service.confirm_offer(
+        row = await fund_offers.confirm_offer(
             info.context.hub.db, info.context.principal, str(request_id), received_on
         )
         return Receipt(row=row)

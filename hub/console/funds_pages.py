@@ -15,9 +15,9 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
+from hub import fund_offers, ledger, policy
 from hub import funds as service
 from hub import indicators as figures
-from hub import ledger, policy
 from hub.auth import Role
 from hub.cases import court_today
 from hub.console.web import (
@@ -48,7 +48,7 @@ async def funds_context(visit: Visit, case: Case) -> dict[str, Any]:
         return {}
     account = (await service.funds_for_cases(visit.hub.db, [case.id]))[case.id]
     writer = allowed(policy.require_write_funds, visit.principal, case)
-    offers = await service.offers_for_case(visit.hub.db, case) if writer else []
+    offers = await fund_offers.offers_for_case(visit.hub.db, case) if writer else []
     return {
         "account": account,
         "funds_manage": writer,
@@ -135,7 +135,7 @@ async def confirm_offer(visit: Visit) -> Response:
 
     case = await load_case(visit, visit.request.path_params["number"])
     try:
-        await service.confirm_offer(
+        await fund_offers.confirm_offer(
             visit.hub.db, visit.principal, visit.request.path_params["request_id"]
         )
     except HubError as exc:
