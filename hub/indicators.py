@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, case, func, select, text
@@ -34,7 +34,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from hub import ledger, policy
 from hub.auth import Principal
-from hub.cases import CLOSED_STATUSES, CaseStatus, add_months, court_today
+from hub.cases import CLOSED_STATUSES, CaseStatus
 from hub.errors import BadUserInput
 from hub.models import Case, CaseTransition, Court, Disbursement, Receipt
 from hub.storage import Database
@@ -89,7 +89,7 @@ def _rate(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole else 0.0
 
 
-def _court_code(value: str, field: str) -> str:
+def court_code(value: str, field: str) -> str:
     return parse_case_number(f"（2000）{value.strip()}执1号", field=field).court
 
 
@@ -259,7 +259,7 @@ def _build(code: str, raw: dict[str, object], f: date, t: date) -> Indicators:
 async def for_court(
     db: Database, principal: Principal, court: str, date_from: date, date_to: date
 ) -> Indicators:
-    code = _court_code(court, "court")
+    code = court_code(court, "court")
     policy.require_court_figures(principal, code)
     _period(date_from, date_to)
     async with db.session() as session:
@@ -271,7 +271,7 @@ async def ranking(
     db: Database, principal: Principal, prefix: str, date_from: date, date_to: date
 ) -> list[Ranked]:
     """Every court under ``prefix``, best first: by closure rate, then recovery rate."""
-    code = _court_code(prefix, "prefix")
+    code = court_code(prefix, "prefix")
     policy.require_province_view(principal, code)
     _period(date_from, date_to)
     async with db.session() as session:
@@ -289,21 +289,3 @@ async def ranking(
         )
         for i, ind in enumerate(figures)
     ]
-
-
-async def monthly_trend(
-    db: Database, principal: Principal, court: str, months: int = 12, today: date | None = None
-) -> list[Indicators]:
-    """The last ``months`` calendar months (this one so far included), oldest first."""
-    code = _court_code(court, "court")
-    policy.require_court_figures(principal, code)
-    today = today or court_today()
-    first = today.replace(day=1)
-    out = []
-    async with db.session() as session:
-        for back in range(months - 1, -1, -1):
-            start = add_months(first, -back)
-            end = min(add_months(start, 1) - timedelta(days=1), today)
-            raw = await _raw(session, code, None, start, end)
-            out.append(_build(code, raw.get(code, {}), start, end))
-    return out

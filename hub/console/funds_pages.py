@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from hub import fund_offers, ledger, policy
+from hub import fund_offers, indicator_trend, ledger, policy
 from hub import funds as service
 from hub import indicators as figures
 from hub.auth import Role
@@ -175,7 +175,7 @@ class Trend:
         return " ".join(f"{p.x:.1f},{p.timely_y:.1f}" for p in self.points)
 
 
-def trend_chart(months: list[figures.Indicators]) -> Trend:
+def trend_chart(months: list[indicator_trend.MonthFigures]) -> Trend:
     width, height, left, right, top, bottom = 680, 260, 48, 16, 16, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     step = plot_w / max(len(months) - 1, 1)
@@ -185,7 +185,7 @@ def trend_chart(months: list[figures.Indicators]) -> Trend:
 
     points = [
         TrendPoint(
-            label=m.date_from.strftime("%Y-%m"),
+            label=m.month.strftime("%Y-%m"),
             x=left + i * step,
             closure_y=y(m.closure_rate),
             timely_y=y(m.disbursement_timely_rate),
@@ -223,7 +223,7 @@ async def court_indicators(visit: Visit) -> Response:
         error = exc
         start, end = court_today().replace(month=1, day=1), court_today()
         result = await figures.for_court(visit.hub.db, visit.principal, code, start, end)
-    months = await figures.monthly_trend(visit.hub.db, visit.principal, code)
+    months = await indicator_trend.monthly(visit.hub.db, visit.principal, code)
     overdue = await service.overdue_receipts(visit.hub.db, visit.principal, code)
     books = await service.reconciliation(visit.hub.db, visit.principal, code)
     return render(

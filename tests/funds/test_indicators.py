@@ -6,6 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from hub import indicator_trend, indicators
+from hub.auth import Principal, Role
+from hub.cases import add_months
 from tests.funds.helpers import COURT, china_today, error, file_case, ok, pay, receive, status
 from tests.support import LiveHub
 
@@ -158,3 +161,26 @@ async def test_a_receipt_paid_on_day_thirty_is_on_time(hub: LiveHub) -> None:
         )
     )["indicators"]
     assert got["disbursementTimelyRate"] == pytest.approx(1 / 2)
+
+
+async def test_the_monthly_trend_agrees_with_the_indicators_of_each_month(hub: LiveHub) -> None:
+    if china_today() < D(2026, 12, 1):
+        pytest.skip("the planted history runs to 2026-12-01")
+    officer_token = await hub.token("court_officer", COURT)
+    await plant(hub, officer_token)
+    officer = Principal(0, "test", Role.COURT_OFFICER, COURT)
+    today = china_today()
+    months = await indicator_trend.monthly(hub.state.db, officer, COURT, 12, today)
+    assert len(months) == 12 and months[-1].month == today.replace(day=1)
+    for m in months:
+        end = min(add_months(m.month, 1) - timedelta(days=1), today)
+        want = await indicators.for_court(hub.state.db, officer, COURT, m.month, end)
+        got = (m.cases_pending, m.cases_received, m.cases_closed, m.receipts, m.receipts_timely)
+        assert got == (
+            want.cases_pending,
+            want.cases_received,
+            want.cases_closed,
+            want.receipts,
+            want.receipts_timely,
+        ), m.month
+    assert any(m.cases_closed for m in months) and any(m.receipts for m in months)
