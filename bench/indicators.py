@@ -89,6 +89,7 @@ def _history(
                     "due_on": on + timedelta(days=30),
                     "remind_on": on + timedelta(days=25),
                     "settled_on": settled,
+                    "reminded_at": now,  # history: no worker is to remind anyone of it
                     "source": "DEBTOR",
                     "body_hash": "bench",
                     "created_at": now,

@@ -270,7 +270,8 @@ async def for_court(
 async def ranking(
     db: Database, principal: Principal, prefix: str, date_from: date, date_to: date
 ) -> list[Ranked]:
-    """Every court under ``prefix``, best first: by closure rate, then recovery rate."""
+    """Every court under ``prefix``, best first: by closure rate, then recovery rate;
+    courts with equal rates share a rank (1, 2, 2, 4)."""
     code = court_code(prefix, "prefix")
     policy.require_province_view(principal, code)
     _period(date_from, date_to)
@@ -283,9 +284,10 @@ async def ranking(
     codes = sorted(set(names) | set(raw))
     figures = [_build(c, raw.get(c, {}), date_from, date_to) for c in codes]
     figures.sort(key=lambda i: (-i.closure_rate, -i.recovery_rate, i.court))
-    return [
-        Ranked(
-            rank=i + 1, court=ind.court, court_name=names.get(ind.court, ind.court), indicators=ind
-        )
-        for i, ind in enumerate(figures)
-    ]
+    ranked: list[Ranked] = []
+    for i, ind in enumerate(figures):
+        tied = ranked and (ranked[-1].indicators.closure_rate, ranked[-1].indicators.recovery_rate)
+        same = tied == (ind.closure_rate, ind.recovery_rate)
+        rank = ranked[-1].rank if ranked and same else i + 1  # equal figures, equal rank
+        ranked.append(Ranked(rank, ind.court, names.get(ind.court, ind.court), ind))
+    return ranked

@@ -60,3 +60,17 @@ async def test_an_officer_disburses_and_sees_the_indicators(console: Console) ->
         overdue = await page.inner_text("#overdue-funds")
         assert CASE_NUMBER in overdue and "5,000.00" in overdue  # the rest, late since March
         await shot(page, "funds-03-indicators")
+
+
+async def test_a_supervisor_sees_the_courts_ranked(console: Console) -> None:
+    base = console.live.url
+    token = await console.live.token("supervisor", "闽06", name="漳州中院执行局 督导")
+    async with chromium() as browser:
+        page = await signed_in_page(browser, base, token)
+        assert page.url.startswith(f"{base}/console/ranking")
+        ranking = await page.inner_text("#ranking")
+        assert "第 1 名" in ranking and "漳浦县人民法院" in ranking
+        await shot(page, "funds-04-ranking")
+        await page.click("#ranking a:has-text('漳浦县人民法院')")
+        await page.wait_for_url("**/console/courts/*/indicators*")
+        assert "结案率" in await page.inner_text("#rates")

@@ -100,7 +100,9 @@ async def test_the_four_rates_against_a_hand_count(hub: LiveHub) -> None:
         assert ranked[0]["court"] == COURT and ranked[0]["rank"] == 1
         assert ranked[0]["indicators"]["casesClosed"] == 5
         assert all(r["court"].startswith("闽06") for r in ranked)
-        assert [r["rank"] for r in ranked] == list(range(1, len(ranked) + 1))
+        ranks = [r["rank"] for r in ranked]
+        assert ranks == sorted(ranks) and len(ranked) > 1
+        assert all(r["rank"] == 2 for r in ranked[1:])  # the others, all at 0, tie
     supervisor = await hub.token("supervisor", "闽06")
     seen = ok(
         await hub.gql(
