@@ -95,9 +95,9 @@ def court_code(value: str, field: str) -> str:
 
 def _period(date_from: date, date_to: date) -> None:
     if date_to < date_from:
-        raise BadUserInput("to", "the period ends before it starts")
+        raise BadUserInput("to", "截止日期早于起始日期")
     if (date_to - date_from).days > MAX_DAYS:
-        raise BadUserInput("to", "a period is at most five years")
+        raise BadUserInput("to", "统计期间不能超过五年")
 
 
 def _where(
