@@ -313,8 +313,9 @@ async def update_status(
                 case_id=case.id,
                 kind="STATUS_CHANGED",
                 actor=principal.actor,
-                note=f"{current.value} → {wanted.value} {label}（{on.isoformat()}）"
-                + (f": {note}" if note else ""),
+                # the legal name of the change, as people read it; the codes are in the
+                # transition row and the audit entry
+                note=f"{label}（{on.isoformat()}）" + (f"：{note}" if note else ""),
             )
         )
         session.add(

@@ -3,11 +3,14 @@ The 30-day reminder reaches the case's officer before the limit, once."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from hub import funds_reminders
+from hub.dispatcher import Dispatcher
 from hub.models import AssistanceRequest, Case, Party
 from tests.funds.helpers import COURT, china_today, error, file_case, funds, ok, receive
 from tests.support import LiveHub
@@ -94,3 +97,26 @@ async def test_the_officer_is_reminded_before_day_thirty(hub: LiveHub) -> None:
     reminders = [e for e in events if e["kind"] == "FUNDS_REMINDER"]
     assert len(reminders) == 1
     assert "李法官" in reminders[0]["note"] and "6000.00" in reminders[0]["note"]
+
+
+async def test_the_worker_loop_sends_the_reminder(hub: LiveHub) -> None:
+    officer = await hub.token("court_officer", COURT, name="王法官")
+    today = china_today()
+    received = today - timedelta(days=27)
+    if received.year != today.year:
+        pytest.skip("needs 27 days of this year behind us")
+    number = await file_case(hub, officer, 403, received)
+    ok(await receive(hub, officer, number, "700.00", received))
+
+    dispatcher = Dispatcher(hub.state, poll_s=0.02)
+    await dispatcher.start()
+    try:
+        async with asyncio.timeout(10):
+            while True:
+                events = ok(await hub.gql(EVENTS, {"n": number}, token=officer))["case"]["events"]
+                if any(e["kind"] == "FUNDS_REMINDER" for e in events):
+                    break
+                await asyncio.sleep(0.05)
+    finally:
+        await dispatcher.stop()
+    assert sum(e["kind"] == "FUNDS_REMINDER" for e in events) == 1
