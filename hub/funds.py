@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -432,16 +432,28 @@ async def overdue_receipts(
     """Receipts of the court not fully paid out within 30 days, oldest first."""
     policy.require_court_figures(principal, court)
     today = today or court_today()
+    return await _unpaid(db, court, today, Receipt.due_on < today)
+
+
+async def due_soon_receipts(
+    db: Database, principal: Principal, court: str, today: date | None = None
+) -> list[OverdueReceipt]:
+    """Receipts not paid out whose officer has been reminded: due within the next days
+    (``days_overdue`` ≤ 0 is minus the days left)."""
+    policy.require_court_figures(principal, court)
+    today = today or court_today()
+    return await _unpaid(db, court, today, Receipt.due_on >= today, Receipt.remind_on <= today)
+
+
+async def _unpaid(
+    db: Database, court: str, today: date, *when: ColumnElement[bool]
+) -> list[OverdueReceipt]:
     async with db.session() as session:
         rows = (
             await session.execute(
                 select(Receipt, Case.number)
                 .join(Case, Case.id == Receipt.case_id)
-                .where(
-                    Receipt.court_code == court,
-                    Receipt.settled_on.is_(None),
-                    Receipt.due_on < today,
-                )
+                .where(Receipt.court_code == court, Receipt.settled_on.is_(None), *when)
                 .order_by(Receipt.received_on, Receipt.id)
             )
         ).all()

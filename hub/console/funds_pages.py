@@ -225,6 +225,7 @@ async def court_indicators(visit: Visit) -> Response:
         result = await figures.for_court(visit.hub.db, visit.principal, code, start, end)
     months = await indicator_trend.monthly(visit.hub.db, visit.principal, code)
     overdue = await service.overdue_receipts(visit.hub.db, visit.principal, code)
+    due_soon = await service.due_soon_receipts(visit.hub.db, visit.principal, code)
     books = await service.reconciliation(visit.hub.db, visit.principal, code)
     return render(
         visit.request,
@@ -237,6 +238,7 @@ async def court_indicators(visit: Visit) -> Response:
             "ind": result,
             "trend": trend_chart(months),
             "overdue": overdue,
+            "due_soon": due_soon,
             "books": books,
             "period_error": error,
             "yuan": ledger.to_yuan,

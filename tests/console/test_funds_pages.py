@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
 from sqlalchemy import func, select
 
 from hub import funds
+from hub.cases import court_today
 from hub.models import Disbursement
 from tests.console.conftest import CASE_NUMBER, Console, csrf_of
 
@@ -69,6 +70,9 @@ async def test_disbursement_form_pays_once_and_refuses_too_much(console: Console
 
 async def test_court_indicators_page_and_ranking(console: Console) -> None:
     await _receive(console, "5000.00", date(2026, 2, 1))  # never paid out: overdue
+    soon = court_today() - timedelta(days=27)  # due in three days; its officer reminded
+    if soon.year == 2026:
+        await _receive(console, "300.00", soon)
     async with console.signed_in(*COURT) as client:
         page = await client.get(
             f"/console/courts/{quote('闽0623')}/indicators",
@@ -80,6 +84,9 @@ async def test_court_indicators_page_and_ranking(console: Console) -> None:
         assert "<script" not in page.text
         assert CASE_NUMBER in page.text and "逾期未发放案款" in page.text
         assert "收支平衡" in page.text
+        if soon.year == 2026:
+            due = page.text.split('id="due-soon-funds"')[1]
+            assert "300.00" in due and "3 天" in due
         other = await client.get(f"/console/courts/{quote('闽0602')}/indicators")
         assert other.status_code == 403
         assert (await client.get("/console/ranking")).status_code == 403
