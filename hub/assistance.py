@@ -506,7 +506,9 @@ def _scoped(stmt: Select[Any], principal: Principal) -> Select[Any]:
         return stmt.where(Case.number.in_(sorted(principal.case_numbers)))
     if principal.role is Role.APPLICANT:
         return stmt.where(Case.number == principal.applicant_case)
-    return stmt  # admin
+    if principal.role is Role.ADMIN:
+        return stmt
+    return stmt.where(AssistanceRequest.id.is_(None))  # supervisors see figures, not requests
 
 
 def _filtered(stmt: Select[Any], f: RequestFilter, now: datetime) -> Select[Any]:

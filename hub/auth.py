@@ -41,6 +41,7 @@ class Role(StrEnum):
     OBSERVER = "observer"
     ADMIN = "admin"
     APPLICANT = "applicant"  # scope CASE_NUMBER:ID_NUMBER, an applicant party of that case
+    SUPERVISOR = "supervisor"  # a higher court's view of the courts under it: figures only
 
 
 @dataclass(frozen=True)
@@ -106,7 +107,7 @@ def validate_scope(role: Role, scope: str) -> str:
         raise BadUserInput("scope", "scope must not be empty")
     if role is Role.ADMIN and scope != "*":
         raise BadUserInput("scope", "the admin scope is '*'")
-    if role is Role.COURT_OFFICER:
+    if role in (Role.COURT_OFFICER, Role.SUPERVISOR):
         from hub.validation import parse_case_number
 
         # a court code is a case number's court part; reuse that grammar

@@ -109,6 +109,7 @@ DEMO_PRINCIPALS: list[tuple[Role, str, str]] = [
     (Role.OBSERVER, "（2023）闽0602执1234号", "申请执行人代理律师"),
     (Role.ADMIN, "*", "系统管理员"),
     (Role.APPLICANT, "（2026）闽0602执2088号:350602197501010010", "申请执行人 张某"),
+    (Role.SUPERVISOR, "闽06", "漳州市中级人民法院执行局 督导"),
 ]
 
 # Applicants' requests (诉求) on the service centre's channels: (court, ticket, the reply

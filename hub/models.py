@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Date,
     DateTime,
     Dialect,
@@ -107,6 +108,7 @@ class Court(Base):
 
 class Case(Base):
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_court_filed", "court_code", "filed_on"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)
@@ -391,3 +393,98 @@ class TicketJob(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CaseTransition(Base):
+    """A change of a case's status, dated as it happened in law (``effective_on``).
+
+    The case's event list says it in words; this row says it as data, with the
+    court beside it, so the quality indicators are counted in SQL by date.
+    """
+
+    __tablename__ = "case_transitions"
+    __table_args__ = (
+        Index("ix_case_transitions_court_to_on", "court_code", "to_status", "effective_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    court_code: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    effective_on: Mapped[date] = mapped_column(Date)
+    # The case's deadline and claim, copied: closings are counted, and their claims
+    # summed, from this table alone (neither changes after filing).
+    deadline: Mapped[date] = mapped_column(Date)
+    claimed_cents: Mapped[int] = mapped_column(BigInteger)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Receipt(Base):
+    """Money into a case's account (执行款到账). Amounts are whole cents: exact sums in SQL."""
+
+    __tablename__ = "fund_receipts"
+    __table_args__ = (
+        UniqueConstraint("court_code", "idempotency_key", name="fund_receipt_key_once"),
+        Index("ix_fund_receipts_court_received", "court_code", "received_on"),
+        Index("ix_fund_receipts_open", "court_code", "settled_on", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    court_code: Mapped[str] = mapped_column(String(16))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    received_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)  # 30 days after receipt: pay out by then
+    remind_on: Mapped[date] = mapped_column(Date)
+    settled_on: Mapped[date | None] = mapped_column(Date)  # the day it was fully paid out
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str | None] = mapped_column(String(200))
+    request_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Disbursement(Base):
+    """Money out of a case's account to a payee (案款发放)."""
+
+    __tablename__ = "fund_disbursements"
+    __table_args__ = (
+        UniqueConstraint("court_code", "idempotency_key", name="fund_disbursement_key_once"),
+        Index("ix_fund_disbursements_court_paid", "court_code", "paid_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    court_code: Mapped[str] = mapped_column(String(16))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date)
+    payee_name: Mapped[str] = mapped_column(String(200))
+    payee_account: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedgerEntry(Base):
+    """One leg of a double-entry movement: the legs of one ``txn`` sum to zero.
+
+    Debits are positive, credits negative, in cents. Accounts are
+    ``custody:<court>`` (the court's custody bank account) and
+    ``case:<case number>`` (what the court holds for that case).
+    """
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    txn: Mapped[str] = mapped_column(String(40), index=True)
+    court_code: Mapped[str] = mapped_column(String(16), index=True)
+    account: Mapped[str] = mapped_column(String(100), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    counterparty: Mapped[str | None] = mapped_column(String(200))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

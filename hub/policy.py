@@ -174,3 +174,38 @@ def sees_applicant_phone(principal: Principal, court: str) -> bool:
     if principal.role is Role.COURT_OFFICER:
         return principal.scope == court
     return principal.role is Role.APPLICANT
+
+
+# -- case money and quality indicators ---------------------------------------------------
+
+
+def require_write_funds(principal: Principal, case: Case) -> None:
+    """Money moves only by the case's own court."""
+    require_manage_case(principal, case)
+
+
+def require_read_funds(principal: Principal, case: Case) -> None:
+    """The account of a case (amounts, payees) is read by whoever may read the case:
+    its court, its observers (deputies follow whether the applicant is paid) and admins."""
+    require_read_case(principal, case)
+
+
+def require_court_figures(principal: Principal, court: str) -> None:
+    """A court's indicators and overdue money: its officers, a supervisor whose prefix
+    covers it, and admins. Figures hold no personal data."""
+    if principal.role is Role.COURT_OFFICER and principal.scope == court:
+        return
+    if principal.role is Role.SUPERVISOR and court.startswith(principal.scope):
+        return
+    if principal.role is Role.ADMIN:
+        return
+    raise Forbidden("this court's figures are outside your scope")
+
+
+def require_province_view(principal: Principal, prefix: str) -> None:
+    """Ranking the courts under a prefix: admins, or a supervisor of that prefix or a wider one."""
+    if principal.role is Role.ADMIN:
+        return
+    if principal.role is Role.SUPERVISOR and prefix.startswith(principal.scope):
+        return
+    raise Forbidden("ranking these courts is outside your scope")

@@ -16,6 +16,8 @@ from schema.assistance import AssistanceMutation, AssistanceQuery
 from schema.audit import AuditQuery
 from schema.cases import CaseMutation, CaseQuery
 from schema.dossier import DossierQuery, PartialErrors
+from schema.funds import FundsMutation, FundsQuery
+from schema.indicators import IndicatorsQuery
 from schema.principal import PrincipalQuery
 from schema.tickets import TicketMutation, TicketQuery
 
@@ -24,13 +26,21 @@ QUERY_CACHE = 256  # distinct query texts remembered
 
 @strawberry.type
 class Query(
-    CaseQuery, PrincipalQuery, AuditQuery, AssistanceQuery, DossierQuery, AgencyQuery, TicketQuery
+    CaseQuery,
+    PrincipalQuery,
+    AuditQuery,
+    AssistanceQuery,
+    DossierQuery,
+    AgencyQuery,
+    FundsQuery,
+    IndicatorsQuery,
+    TicketQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(CaseMutation, AssistanceMutation, TicketMutation):
+class Mutation(CaseMutation, AssistanceMutation, TicketMutation, FundsMutation):
     pass
 
 

@@ -25,6 +25,7 @@ from schema.vocabulary import ClueKind
 if TYPE_CHECKING:
     from schema.assistance import AssistanceRequest, AssistanceStatusCount
     from schema.dossier import Dossier
+    from schema.funds import CaseFunds
     from schema.tickets import Ticket
 
 # The services' enums are the graph's enums (strawberry.enum registers them in place).
@@ -264,6 +265,12 @@ class Case:
             CaseEvent.from_row(r) for r in await ctx.loader("case_events", load).load(self.row.id)
         ]
 
+    @strawberry.field(description="The case's account (案款): money received and paid out.")
+    async def funds(self, info: Info) -> Annotated[CaseFunds, strawberry.lazy("schema.funds")]:
+        from schema.funds import funds_of_case
+
+        return await funds_of_case(info, self.row)
+
     @strawberry.field(description="The case's assistance requests, oldest first.")
     async def assistance_requests(
         self, info: Info
@@ -408,11 +415,27 @@ class CaseMutation:
 
     @strawberry.mutation
     async def update_case_status(
-        self, info: Info, number: str, status: CaseStatus, note: str | None = None
+        self,
+        info: Info,
+        number: str,
+        status: CaseStatus,
+        note: str | None = None,
+        effective_on: Annotated[
+            dt.date | None,
+            strawberry.argument(
+                description="The day the change took effect in law (default today); "
+                "not in the future, not before filing or the case's last change."
+            ),
+        ] = None,
     ) -> Case:
         return Case(
             row=await service.update_status(
-                info.context.hub.db, info.context.principal, number, status.value, note
+                info.context.hub.db,
+                info.context.principal,
+                number,
+                status.value,
+                note,
+                effective_on,
             )
         )
 

@@ -17,6 +17,7 @@ from hub.console import (
     admin_pages,
     cases_pages,
     dossier_pages,
+    funds_pages,
     requests_pages,
     signin,
     tickets_pages,
@@ -49,6 +50,15 @@ def console_routes(hub: HubState) -> list[BaseRoute]:
         Route("/my", tickets_pages.my_case),
         Route("/my/tickets", tickets_pages.my_new_ticket, methods=["POST"]),
         Route("/monitor", tickets_pages.monitor),
+        Route("/cases/{number}/funds/disburse", funds_pages.disburse, methods=["POST"]),
+        Route("/cases/{number}/funds/receipts", funds_pages.receive, methods=["POST"]),
+        Route(
+            "/cases/{number}/funds/offers/{request_id}",
+            funds_pages.confirm_offer,
+            methods=["POST"],
+        ),
+        Route("/courts/{court}/indicators", funds_pages.court_indicators),
+        Route("/ranking", funds_pages.ranking),
         Mount("/static", StaticFiles(directory=STATIC), name="console-static"),
     ]
     return [Mount(PREFIX, routes=routes)]

@@ -15,7 +15,7 @@ from hub import assistance, clock, policy
 from hub import cases as case_service
 from hub import clues as clue_service
 from hub.auth import Role
-from hub.console import labels, tickets_pages
+from hub.console import funds_pages, labels, tickets_pages
 from hub.console.web import (
     PREFIX,
     Visit,
@@ -32,7 +32,7 @@ from hub.errors import BadUserInput, HubError, NotFound
 from hub.models import Case, Party
 
 PAGE_SIZE = 50
-NOTICES = {"clue": "线索已提交。"}
+NOTICES = {"clue": "线索已提交。", **funds_pages.NOTICES}
 
 
 def _case_filter(query: dict[str, str]) -> case_service.CaseFilter:
@@ -105,6 +105,7 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
         "clue_kinds": clue_service.clue_kinds(),
         "today": clock.today(),
         **await tickets_pages.case_tickets(visit, case),
+        **await funds_pages.funds_context(visit, case),
     }
 
 

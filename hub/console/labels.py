@@ -16,6 +16,7 @@ CASE_STATUS = {
     "SETTLED": "和解",
     "CONCLUDED": "执行完毕",
     "TERMINATED": "终结本次执行",
+    "ENDED": "终结执行",
 }
 
 LIVELIHOOD = {
@@ -55,6 +56,9 @@ EVENT_KIND = {
     "RETRY": "重试",
     "STATUS_CHANGED": "状态变更",
     "CLUE_SUBMITTED": "提交线索",
+    "FUNDS_RECEIVED": "案款到账",
+    "FUNDS_DISBURSED": "案款发放",
+    "FUNDS_REMINDER": "案款发放提醒",
 }
 
 SOURCE_STATE = {
@@ -105,6 +109,7 @@ ROLE = {
     "observer": "案件关注人",
     "admin": "系统管理员",
     "applicant": "申请执行人",
+    "supervisor": "上级法院督导",
 }
 
 OUTCOME = {
@@ -177,6 +182,26 @@ FIELD = {
     "clue.region": "行政区划代码",
     "clue.kind": "线索类别",
     "clue.subjectIdNumber": "被执行人",
+    "amount": "金额",
+    "receivedOn": "到账日期",
+    "paidOn": "发放日期",
+    "payeeName": "收款人",
+    "payeeAccount": "收款账号",
+    "source": "款项来源",
+    "reference": "凭证号",
+    "requestId": "协助请求",
+    "effectiveOn": "生效日期",
+    "court": "法院",
+    "prefix": "法院代码",
+    "from": "起始日期",
+    "to": "截止日期",
+}
+
+RECEIPT_SOURCE = {
+    "DEBTOR": "被执行人交纳",
+    "DEDUCTION": "扣划",
+    "AUCTION": "拍卖变卖",
+    "OTHER": "其他",
 }
 
 

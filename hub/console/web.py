@@ -42,6 +42,7 @@ HOME_BY_ROLE = {
     Role.OBSERVER: f"{PREFIX}/cases",
     Role.ADMIN: f"{PREFIX}/agencies",
     Role.APPLICANT: f"{PREFIX}/my",
+    Role.SUPERVISOR: f"{PREFIX}/ranking",
 }
 
 

@@ -25,6 +25,11 @@ DOSSIER = """query($c: String!, $id: String!) { dossier(caseNumber: $c, idNumber
   sources { agency { id } state } } }"""
 
 
+OFFERS = """query($n: String!) { case(number: $n) {
+  funds { received held offers { requestId amount } } } }"""
+CONFIRM = "mutation($id: ID!) { confirmReceiptOffer(requestId: $id) { amount source } }"
+
+
 @pytest.fixture
 async def cluster() -> AsyncIterator[MockCluster]:
     async with mocks() as running:
@@ -89,6 +94,12 @@ async def test_freeze_deduct_unfreeze(database_url: str, cluster: MockCluster) -
         assert deducted["status"] == "COMPLETED", deducted
         assert deducted["answer"]["result"]["amount"] == "30000.00"
         assert (await accounts(loop))[ACCOUNT]["balance"] == "55000.00"
+        # the deduction offers itself as money received, for the officer to confirm
+        offers = data(await loop.gql(OFFERS, {"n": loop.number}))["case"]["funds"]["offers"]
+        assert [(o["requestId"], o["amount"]) for o in offers] == [(deducted["id"], "30000.00")]
+        data(await loop.gql(CONFIRM, {"id": deducted["id"]}))
+        funds = data(await loop.gql(OFFERS, {"n": loop.number}))["case"]["funds"]
+        assert (funds["received"], funds["held"], funds["offers"]) == ("30000.00", "30000.00", [])
 
         lifted = await order(loop, "UNFREEZE", {"account": ACCOUNT}, 3)
         assert lifted["status"] == "COMPLETED", lifted

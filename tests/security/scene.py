@@ -124,6 +124,7 @@ class Principals:
     agency_other: str
     admin: str
     applicant_other: str = ""  # the applicant of another case of the same court
+    supervisor: str = ""  # a supervisor of 闽06, over COURT (figures only)
 
 
 async def principals(live: LiveHub) -> Principals:
@@ -133,6 +134,7 @@ async def principals(live: LiveHub) -> Principals:
         agency_addressed=await live.token(Role.AGENCY_OFFICER, AGENCY),
         agency_other=await live.token(Role.AGENCY_OFFICER, OTHER_AGENCY),
         admin=await live.token(Role.ADMIN, "*"),
+        supervisor=await live.token(Role.SUPERVISOR, "闽06"),
     )
     elsewhere = await file_case(live, who.court_own)
     who.applicant_other = await live.token(Role.APPLICANT, f"{elsewhere}:{APPLICANT}")

@@ -427,3 +427,37 @@ async def test_v2_role_operation(
         assert body["data"] is None or body["data"][op.field] is None
         written = [r.action for r in await audit_rows(live, after=before)]
         assert written == [], f"a refused {op.field} wrote {written}"
+
+
+# -- the supervisor (上级法院督导): figures of the courts under a prefix, nothing else ----
+
+SUPERVISOR: dict[str, str] = {
+    "case": FORBIDDEN,
+    "cases": HIDDEN,
+    "dossier": FORBIDDEN,
+    "assistanceRequest": NULL,
+    "assistanceRequests": HIDDEN,
+    "agencies": OK,
+    "me": OK,
+    "fileCase": FORBIDDEN,
+    "updateCaseStatus": FORBIDDEN,
+    "submitPropertyClue": FORBIDDEN,
+    "createAssistanceRequest": FORBIDDEN,
+    "acknowledgeAssistanceRequest": NOT_FOUND,
+    "answerAssistanceRequest": NOT_FOUND,
+    "rejectAssistanceRequest": NOT_FOUND,
+    "urgeAssistanceRequest": NOT_FOUND,
+    "evaluateAssistanceRequest": NOT_FOUND,
+    "cancelAssistanceRequest": NOT_FOUND,
+}
+
+
+async def test_the_supervisor_column_covers_the_table() -> None:
+    assert set(SUPERVISOR) == set(OPS)
+
+
+@pytest.mark.parametrize(("op_name", "expected"), sorted(SUPERVISOR.items()))
+async def test_supervisor_operation(
+    shared_hub: tuple[LiveHub, Principals], op_name: str, expected: str
+) -> None:
+    await test_role_operation(shared_hub, op_name, "supervisor", expected)
