@@ -20,22 +20,22 @@ from tests.support import LiveHub
 
 COMPOSERS = ["@apollo/composition@2", "@theguild/federation-composition@0", "graphql@16"]
 
-# A second subgraph, as a money office might run: it adds receipts to the hub's Case.
+# A second subgraph, as a court's hearing office might run: it adds hearings to the hub's Case.
 RECEIPTS = """
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
 
 type Case @key(fields: "number") {
   number: String!
-  receipts: [Receipt!]!
+  hearings: [Hearing!]!
 }
 
-type Receipt {
-  amount: String!
-  receivedOn: String!
+type Hearing {
+  room: String!
+  heldOn: String!
 }
 
 type Query {
-  receiptsByReference(reference: String!): [Receipt!]!
+  hearingsByRoom(room: String!): [Hearing!]!
 }
 """
 
@@ -86,4 +86,4 @@ async def test_subgraph_composes_with_apollo_and_the_guild(hub: LiveHub, tmp_pat
         assert result[composer]["errors"] == [], (composer, result[composer]["errors"])
         supergraph = result[composer]["supergraph"]
         # one Case, owned by both subgraphs, with the fields of each
-        assert "receipts: [Receipt!]!" in supergraph and "amountClaimed" in supergraph
+        assert "hearings: [Hearing!]!" in supergraph and "amountClaimed" in supergraph
