@@ -34,7 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check hub adapters schema mocks tests bench examples scripts
 
 typecheck: $(STAMP)
-	$(BIN)/mypy hub adapters
+	$(BIN)/mypy hub adapters schema mocks bench
 
 unit: $(STAMP)
 	$(BIN)/pytest -q
