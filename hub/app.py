@@ -82,7 +82,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        stops = []
+        from hub.audit_sequencer import sequencer_for
+
+        sequencer = sequencer_for(hub)
+        await sequencer.start()
+        stops = [sequencer.stop]
         for start in services or []:
             stops.append(await start(hub))
         try:
@@ -115,6 +119,7 @@ def graph_extensions(hub: HubState) -> list[Any]:
 
 def extra_routes(hub: HubState) -> list[BaseRoute]:
     """Callbacks, the console and the federation subgraph (built on first use)."""
+    from hub.audit_http import audit_routes
     from hub.callbacks import callback_routes
     from hub.console import console_routes
     from schema.federation import FederationEndpoint
@@ -123,6 +128,7 @@ def extra_routes(hub: HubState) -> list[BaseRoute]:
     return [
         *callback_routes(hub),
         *console_routes(hub),
+        *audit_routes(hub),
         Route("/graphql/federation", federation, methods=["GET", "POST"]),
     ]
 

@@ -71,10 +71,15 @@ async def run_worker(settings: Settings) -> None:
         from prometheus_client import start_http_server
 
         start_http_server(settings.metrics_port, addr=settings.host)
+    from hub.audit_sequencer import sequencer_for
+
+    sequencer = sequencer_for(hub)  # any process may sequence the audit log
+    await sequencer.start()
     await dispatcher.start()
     log.info("worker running", worker=dispatcher.worker_id, metrics_port=settings.metrics_port)
     try:
         await stop.wait()
     finally:
         await dispatcher.stop()
+        await sequencer.stop()
         await hub.aclose()

@@ -46,6 +46,16 @@ class Settings(BaseSettings):
     poll_after_s: float = 30.0  # poll an agency when no callback came in this long
     callback_max_age_s: float = 300.0
 
+    # audit log (hub/audit_sequencer.py, hub/audit_keys.py)
+    audit_key: str | None = None  # base64 Ed25519 seed that signs checkpoints; or:
+    audit_key_file: Path | None = None  # PEM; without either a development key is kept
+    audit_sequence_interval_s: float = 1.0  # sequencing also follows each audited commit
+    audit_sequence_batch: int = 1000
+
+    # tracing (hub/tracing.py; needs the `otel` extra)
+    otel_endpoint: str | None = None  # OTLP/HTTP, e.g. http://collector:4318/v1/traces
+    otel_service_name: str = "linkage-hub"
+
     agencies: list[AgencyConfig] = Field(default_factory=list)
     due_days: dict[str, int] = Field(default_factory=dict)  # "kind.ACTION" or "ACTION" -> days
 
