@@ -14,8 +14,10 @@ from strawberry.types import ExecutionContext
 from schema.agencies import AgencyQuery
 from schema.assistance import AssistanceMutation, AssistanceQuery
 from schema.audit import AuditQuery
+from schema.audited_reads import AuditedReads
 from schema.cases import CaseMutation, CaseQuery
 from schema.dossier import DossierQuery, PartialErrors
+from schema.hygiene import InputHygiene
 from schema.principal import PrincipalQuery
 
 QUERY_CACHE = 256  # distinct query texts remembered
@@ -52,5 +54,5 @@ def build_schema(
         partial(ParserCache, maxsize=QUERY_CACHE),
         partial(ValidationCache, maxsize=QUERY_CACHE),
     ]
-    exts: list[Any] = [*caches, *(extensions or []), PartialErrors]
+    exts: list[Any] = [*caches, InputHygiene, AuditedReads, *(extensions or []), PartialErrors]
     return HubSchema(query=Query, mutation=Mutation, config=config, extensions=exts)

@@ -37,10 +37,12 @@ from hub import cases as case_service
 from hub import dossier as dossier_service
 from hub.errors import BadUserInput, HubError
 from hub.state import HubState
+from schema.audited_reads import AuditedReads
 from schema.build import Mutation, Query
 from schema.cases import Case, Party
 from schema.context import Info
 from schema.dossier import PartialErrors
+from schema.hygiene import InputHygiene
 
 ENTITY_KEYS: dict[type, str] = {Case: "number", Party: "id"}
 
@@ -104,7 +106,7 @@ def build_federation_schema(
 ) -> FederationSchema:
     """The subgraph schema; same extensions as ``build_schema`` takes."""
     config = StrawberryConfig(disable_field_suggestions=production)
-    exts: list[Any] = [*(extensions or []), PartialErrors]
+    exts: list[Any] = [InputHygiene, AuditedReads, *(extensions or []), PartialErrors]
     with _keys_on_entities() as keyed:
         schema = FederationSchema(query=Query, mutation=Mutation, config=config, extensions=exts)
     for name, definition in keyed.items():
