@@ -111,10 +111,12 @@ def create_app(
 
 def graph_extensions(hub: HubState) -> list[Any]:
     """Production extensions of the graph (limits, metrics ...)."""
+    from hub import tracing
     from hub.hardening import graph_limits
     from hub.metrics import MetricsExtension
 
-    return [*graph_limits(hub.settings), MetricsExtension]
+    tracing.configure(hub.settings)
+    return [*graph_limits(hub.settings), MetricsExtension, *tracing.graph_extensions()]
 
 
 def extra_routes(hub: HubState) -> list[BaseRoute]:

@@ -57,7 +57,10 @@ async def run_worker(settings: Settings) -> None:
     """The dispatcher alone, until SIGINT/SIGTERM."""
     from hub.dispatcher import Dispatcher
 
+    from hub import tracing
+
     configure_logging(settings)
+    tracing.configure(settings)  # the worker's agency calls are traced too
     hub = build_state(settings)
     dispatcher = Dispatcher(hub)
     stop = asyncio.Event()
