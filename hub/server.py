@@ -55,9 +55,8 @@ async def serve_forever(settings: Settings, *, dispatcher: bool = True) -> None:
 
 async def run_worker(settings: Settings) -> None:
     """The dispatcher alone, until SIGINT/SIGTERM."""
-    from hub.dispatcher import Dispatcher
-
     from hub import tracing
+    from hub.dispatcher import Dispatcher
 
     configure_logging(settings)
     tracing.configure(settings)  # the worker's agency calls are traced too
