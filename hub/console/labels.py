@@ -182,6 +182,7 @@ FIELD = {
     "kind": "类别",
     "idempotencyKey": "提交编号",
     "id": "请求编号",
+    "form": "提交内容",
 }
 
 
