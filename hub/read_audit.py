@@ -86,6 +86,23 @@ def full_id_read(principal: Principal, case_number: str, id_number: str) -> None
     )
 
 
+async def parties_read(db: Database, principal: Principal, case: Case, *, via: str) -> None:
+    """Every party's full ID number of ``case`` was shown (a console page)."""
+    await note_all(
+        db,
+        [
+            AuditRecord(
+                actor=principal,
+                action="case.read",
+                purpose=case.number,
+                subject=p.id_number,
+                detail={"field": "idNumber", "via": via},
+            )
+            for p in case.parties
+        ],
+    )
+
+
 async def requests_read(
     db: Database, principal: Principal, rows: Sequence[AssistanceRequest], *, answered: set[str]
 ) -> None:

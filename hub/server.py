@@ -50,7 +50,12 @@ async def serve_forever(settings: Settings, *, dispatcher: bool = True) -> None:
     configure_logging(settings)
     server = make_server(settings, dispatcher=dispatcher)
     log.info("hub serving", url=settings.callback_base, graphql=f"{settings.callback_base}/graphql")
-    await server.serve()
+    try:
+        await server.serve()
+    finally:
+        from hub import tracing
+
+        tracing.shutdown()  # spans still buffered go out before the process ends
 
 
 async def run_worker(settings: Settings) -> None:
@@ -85,3 +90,4 @@ async def run_worker(settings: Settings) -> None:
         await dispatcher.stop()
         await sequencer.stop()
         await hub.aclose()
+        tracing.shutdown()

@@ -30,6 +30,7 @@ log = structlog.get_logger("hub.tracing")
 SCOPE = "linkage-hub"
 
 _tracer: Tracer | None = None
+_exporting: TracerProvider | None = None  # the provider ``configure`` made, to flush at exit
 _attempts: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
     "agency_attempts", default=None
 )
@@ -73,7 +74,18 @@ def configure(settings: Settings) -> bool:
         BatchSpanProcessor(OTLPSpanExporter(endpoint=settings.otel_endpoint))
     )
     install(provider)
+    global _exporting
+    _exporting = provider
     return True
+
+
+def shutdown() -> None:
+    """Send what is still buffered and stop tracing (at process exit)."""
+    global _exporting
+    provider, _exporting = _exporting, None
+    if provider is not None:
+        uninstall()
+        provider.shutdown()
 
 
 def graph_extensions() -> list[Any]:

@@ -4,20 +4,29 @@ field, each agency call and each attempt — and each attempt sends the agency i
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import httpx
 import pytest
+import uvicorn
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
+from adapters.sdk import observe
 from hub import tracing
 from hub.auth import Role
+from hub.settings import Settings
 from mocks.runner import MockCluster
 from tests.observability.conftest import CASE, CASE_INPUT, DEBTOR, FILE_CASE, agency_configs
-from tests.support import start_hub
+from tests.support import free_port, start_hub
 
 DOSSIER = """query D($c: String!, $i: String!) {
   dossier(caseNumber: $c, idNumber: $i) { credit { listed } } }"""
@@ -121,3 +130,41 @@ async def test_no_tracing_no_traceparent(cluster: MockCluster, database_url: str
         body = await hub.gql(DOSSIER, {"c": CASE, "i": DEBTOR}, token=token)
         assert "errors" not in body, body
     assert recorder.sent and not any("traceparent" in h for h in recorder.sent)
+
+
+async def test_spans_go_out_over_otlp() -> None:
+    """With ``otel_endpoint`` set, spans reach an OTLP/HTTP collector (a fake one here)."""
+    received: list[bytes] = []
+
+    async def traces(request: Request) -> Response:
+        assert request.headers["content-type"] == "application/x-protobuf"
+        received.append(await request.body())
+        return Response(b"", media_type="application/x-protobuf")
+
+    collector = Starlette(routes=[Route("/v1/traces", traces, methods=["POST"])])
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(collector, port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()
+        await asyncio.sleep(0.01)
+    try:
+        settings = Settings(otel_endpoint=f"http://127.0.0.1:{port}/v1/traces")
+        assert tracing.configure(settings)
+        with observe.traced_call("credit-fujian", "credit", "GET"):
+            with observe.traced_attempt("credit-fujian", "credit", {}) as attempt:
+                attempt.status(200)
+        await asyncio.to_thread(tracing.shutdown)  # flushes the batch
+    finally:
+        tracing.uninstall()
+        server.should_exit = True
+        await task
+    assert not tracing.enabled()
+    exported = ExportTraceServiceRequest()
+    exported.ParseFromString(b"".join(received[:1]))
+    [resource] = exported.resource_spans
+    service = {a.key: a.value.string_value for a in resource.resource.attributes}
+    assert service["service.name"] == "linkage-hub"
+    names = {s.name for scope in resource.scope_spans for s in scope.spans}
+    assert names == {"agency credit GET", "agency credit attempt"}
