@@ -82,7 +82,12 @@ def downgrade() -> None:
         sa.Column("last_hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
-    # the old chain cannot be rebuilt without its hashing: the log stays, unverifiable
+    # the old chain cannot be rebuilt without its hashing: the log stays, unverifiable,
+    # and the head lets the old writers go on numbering after the last id
+    op.execute(
+        "INSERT INTO audit_head (id, seq, last_hash) "
+        f"SELECT 1, COALESCE(MAX(id), 0), '{'0' * 64}' FROM audit_log"
+    )
     op.execute("UPDATE audit_log SET prev_hash = '' WHERE prev_hash IS NULL")
     with op.batch_alter_table("audit_log", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_audit_log_seq"), type_="unique")
