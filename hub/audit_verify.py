@@ -83,12 +83,17 @@ async def verify_log(
             or 0
         )
         walk = _Walk(stored, trusted, checkpoint)
+        # the log as it was when the walk began: what is sequenced meanwhile (SQLite
+        # reads are no snapshot) waits for the next walk
+        bound = max(
+            stored[-1].tree_size if stored else 0, checkpoint.tree_size if checkpoint else 0
+        )
         last_seq = 0
         while True:
             rows = (
                 await session.scalars(
                     select(AuditEntry)
-                    .where(AuditEntry.seq > last_seq)
+                    .where(AuditEntry.seq > last_seq, AuditEntry.seq <= bound)
                     .order_by(AuditEntry.seq)
                     .limit(batch)
                 )
@@ -99,7 +104,24 @@ async def verify_log(
                 if (bad := walk.step(row)) is not None:
                     return bad
             last_seq = rows[-1].seq or last_seq
-    return walk.finish(pending)
+        verdict = walk.finish(pending)
+        if verdict.broken is not None:
+            return verdict
+        # entries past the last checkpoint were sequenced by no one who could sign: the
+        # sequencer writes positions and their checkpoint in one transaction (and one
+        # statement reads both, consistently)
+        sequenced, signed = (
+            await session.execute(
+                select(
+                    select(func.max(AuditEntry.seq)).scalar_subquery(),
+                    select(func.max(AuditCheckpoint.tree_size)).scalar_subquery(),
+                )
+            )
+        ).one()
+        if (sequenced or 0) > (signed or 0):
+            why = "entry not covered by a signed checkpoint"
+            return Verdict(verdict.checked, (signed or 0) + 1, why, pending=pending)
+    return verdict
 
 
 class _Walk:

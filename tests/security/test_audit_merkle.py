@@ -15,11 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from hub.audit import entry_hash
 from hub.audit_sequencer import sequencer_for
 from hub.auth import Role
 from hub.models import AuditCheckpoint, AuditEntry
+from hub.storage import async_url
 from tests.security.scene import audit_rows, file_case, hub_command, ok, raw_sql
 from tests.support import LiveHub
 
@@ -93,23 +95,29 @@ def rfc6962_root(index: int, size: int, leaf: bytes, path: list[bytes]) -> bytes
 
 
 async def rewrite_tail(database_url: str, rows: list[AuditEntry], start: int) -> None:
-    """What a database writer without the key can do: change entries from position
-    ``start`` on, give them fresh hashes and links, drop the hub's checkpoints from
+    """What a database writer without the key can do, in one transaction: change entries
+    from position ``start`` on, give them fresh hashes, drop the hub's checkpoints from
     there and leave the entries for the hub to sequence and sign again."""
-    for row in rows[start - 1 :]:
-        fields: dict[str, Any] = {f: getattr(row, f) for f in FIELDS}
-        fields["actor"] = "someone else"
-        fields["detail"] = row.detail
-        fresh = entry_hash(SimpleNamespace(**fields))  # type: ignore[arg-type]
-        await raw_sql(
-            database_url,
-            "UPDATE audit_log SET actor = :a, hash = :h, prev_hash = NULL, seq = NULL "
-            "WHERE id = :id",
-            a="someone else",
-            h=fresh,
-            id=row.id,
-        )
-    await raw_sql(database_url, "DELETE FROM audit_checkpoints WHERE tree_size >= :n", n=start)
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.begin() as conn:
+            for row in rows[start - 1 :]:
+                fields: dict[str, Any] = {f: getattr(row, f) for f in FIELDS}
+                fields["actor"] = "someone else"
+                fields["detail"] = row.detail
+                fresh = entry_hash(SimpleNamespace(**fields))  # type: ignore[arg-type]
+                await conn.execute(
+                    sa.text(
+                        "UPDATE audit_log SET actor = :a, hash = :h, prev_hash = NULL, "
+                        "seq = NULL WHERE id = :id"
+                    ),
+                    {"a": "someone else", "h": fresh, "id": row.id},
+                )
+            await conn.execute(
+                sa.text("DELETE FROM audit_checkpoints WHERE tree_size >= :n"), {"n": start}
+            )
+    finally:
+        await engine.dispose()
 
 
 async def test_a_rewritten_tail_fails_against_a_kept_checkpoint(
