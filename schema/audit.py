@@ -112,8 +112,9 @@ class AuditCheckpoint:
 class AuditProof:
     entry_id: strawberry.ID
     leaf_index: int = strawberry.field(description="0-based position in the tree.")
-    leaf: str = strawberry.field(description="The bytes the leaf hash covers (canonical JSON).")
-    leaf_hash: str
+    # not the leaf's bytes: they hold the subject's full ID number, which
+    # administrators do not read (`hub audit prove` prints them for operators)
+    leaf_hash: str = strawberry.field(description="SHA-256(0x00 || the entry's bytes), hex.")
     path: list[str] = strawberry.field(description="Sibling hashes, hex, leaf level first.")
     checkpoint: AuditCheckpoint
 
@@ -255,7 +256,6 @@ class AuditQuery:
         return AuditProof(
             entry_id=strawberry.ID(str(proof.entry_id)),
             leaf_index=proof.leaf_index,
-            leaf=proof.leaf,
             leaf_hash=proof.leaf_hash,
             path=proof.path,
             checkpoint=AuditCheckpoint.from_checkpoint(proof.checkpoint),

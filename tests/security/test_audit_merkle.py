@@ -17,7 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from hub.audit import entry_hash
+from hub.audit import canonical, entry_hash
 from hub.audit_sequencer import sequencer_for
 from hub.auth import Role
 from hub.models import AuditCheckpoint, AuditEntry
@@ -215,7 +215,7 @@ async def test_the_published_checkpoint_is_signed(hub: LiveHub) -> None:
 
 
 PROOF = """query($id: ID!) { auditProof(id: $id) {
-  entryId leafIndex leaf leafHash path
+  entryId leafIndex leafHash path
   checkpoint { treeSize rootHash timestamp publicKey signature note } } }"""
 
 
@@ -223,12 +223,14 @@ async def test_an_inclusion_proof_checks_out_independently(hub: LiveHub) -> None
     rows = await history(hub, cases=3)
     admin = await hub.token(Role.ADMIN, "*")
     published = (await hub.client.get("/audit/checkpoint")).json()
+    # the entry's own bytes hold a full ID number: administrators get only its hash
+    bare = await hub.gql("{ auditProof(id: 1) { leaf } }", token=admin)
+    assert bare["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     for row in (rows[0], rows[len(rows) // 2], rows[-1]):
         proof = ok(await hub.gql(PROOF, {"id": str(row.id)}, token=admin))["auditProof"]
         checkpoint = proof["checkpoint"]
-        leaf = hashlib.sha256(b"\x00" + proof["leaf"].encode()).digest()
+        leaf = hashlib.sha256(b"\x00" + canonical(row)).digest()
         assert leaf.hex() == proof["leafHash"] == row.hash
-        assert json.loads(proof["leaf"])["action"] == row.action
         root = rfc6962_root(
             proof["leafIndex"],
             checkpoint["treeSize"],
@@ -247,7 +249,7 @@ async def test_an_inclusion_proof_checks_out_independently(hub: LiveHub) -> None
             published["public_key"],
         )
         # a proof for another leaf does not pass for this one
-        other = hashlib.sha256(b"\x00" + proof["leaf"].encode() + b" ").digest()
+        other = hashlib.sha256(b"\x00" + canonical(row) + b" ").digest()
         path = [bytes.fromhex(p) for p in proof["path"]]
         assert rfc6962_root(proof["leafIndex"], checkpoint["treeSize"], other, path) != root
 
@@ -259,7 +261,9 @@ async def test_the_cli_proves_an_entry(hub: LiveHub, database_url: str) -> None:
     )
     assert status == 0, out
     proof = json.loads(out)
-    leaf = bytes.fromhex(proof["leaf_hash"])
+    assert json.loads(proof["leaf"])["id"] == rows[1].id  # operators get the entry's bytes
+    leaf = hashlib.sha256(b"\x00" + proof["leaf"].encode()).digest()
+    assert leaf.hex() == proof["leaf_hash"]
     path = [bytes.fromhex(p) for p in proof["path"]]
     root = rfc6962_root(proof["leaf_index"], proof["checkpoint"]["tree_size"], leaf, path)
     assert root.hex() == proof["checkpoint"]["root_hash"]
