@@ -34,6 +34,8 @@ log = structlog.get_logger("hub.audit")
 
 ADVISORY_LOCK = 0x61756469  # "audi": pg_try_advisory_xact_lock key of the sequencer
 _TABLE = cast(Table, AuditEntry.__table__)
+# A statement on the table, not the mapped class: the ORM's append-only guard
+# (hub/audit.py) keeps application code off entries; their position is set once, here.
 _SET_POSITION = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("entry_id"))
