@@ -14,8 +14,10 @@ what makes a rewritten tail show.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import os
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,13 +47,16 @@ def _read_or_create(path: Path) -> Ed25519PrivateKey:
             serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         )
-        try:  # O_EXCL: of two processes starting at once, one writes and both read it
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
+        # written aside, then linked into place: of two processes starting at once one
+        # key wins, and neither reads a half-written file
+        fd, staged = tempfile.mkstemp(dir=path.parent, prefix=".audit-key-")
+        try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(pem)
+            with contextlib.suppress(FileExistsError):
+                os.link(staged, path)
+        finally:
+            os.unlink(staged)
     key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise ValueError(f"{path} does not hold an Ed25519 private key")
