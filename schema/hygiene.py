@@ -63,14 +63,16 @@ _SCANS: OrderedDict[str, tuple[str | None, dict[str, str]]] = OrderedDict()
 SCAN_CACHE = 256  # distinct query texts remembered, as for parsing
 
 
-def _scan(query: str, document: DocumentNode) -> tuple[str | None, dict[str, str]]:
-    found = _SCANS.get(query)
+def _scan(query: str | None, document: DocumentNode) -> tuple[str | None, dict[str, str]]:
+    found = _SCANS.get(query) if query else None
     if found is None:
         uses = _Uses()
         for definition in document.definitions:
             if isinstance(definition, OperationDefinitionNode):
                 visit(definition, uses)
-        found = _SCANS[query] = (uses.bad, uses.names)
+        found = (uses.bad, uses.names)
+        if query:
+            _SCANS[query] = found
         if len(_SCANS) > SCAN_CACHE:
             _SCANS.popitem(last=False)
     return found
@@ -86,7 +88,7 @@ class InputHygiene(SchemaExtension):
         ctx = self.execution_context
         document = ctx.graphql_document
         if document is not None and not ctx.result:
-            bad, names = _scan(ctx.query or "", document)
+            bad, names = _scan(ctx.query, document)
             if bad is None:
                 for variable, value in (ctx.variables or {}).items():
                     bad = find_bad(names.get(variable, variable), value)
