@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 token_app = typer.Typer(help="Bearer tokens for principals.", no_args_is_help=True)
 adapters_app = typer.Typer(help="Installed adapter kinds.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
+audit_app = typer.Typer(help="The audit log: verify, checkpoint, prove.", no_args_is_help=True)
 schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
 courts_app = typer.Typer(help="The courts reference list.", no_args_is_help=True)
 app.add_typer(token_app, name="token")
