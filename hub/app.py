@@ -84,7 +84,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        stops = []
+        from hub.audit_sequencer import sequencer_for
+
+        sequencer = sequencer_for(hub)
+        await sequencer.start()
+        stops = [sequencer.stop]
         for start in services or []:
             stops.append(await start(hub))
         try:
@@ -112,18 +116,21 @@ def create_app(
 
 def graph_extensions(hub: HubState) -> list[Any]:
     """Production extensions of the graph (limits, metrics ...)."""
+    from hub import tracing
     from hub.hardening import graph_limits
     from hub.metrics import MetricsExtension
 
-    return [*graph_limits(hub.settings), MetricsExtension]
+    tracing.configure(hub.settings)
+    return [*graph_limits(hub.settings), MetricsExtension, *tracing.graph_extensions()]
 
 
 def extra_routes(hub: HubState) -> list[BaseRoute]:
-    """Callbacks and the console."""
+    """Callbacks, the console and the audit checkpoint."""
+    from hub.audit_http import audit_routes
     from hub.callbacks import callback_routes
     from hub.console import console_routes
 
-    return [*callback_routes(hub), *console_routes(hub)]
+    return [*callback_routes(hub), *console_routes(hub), *audit_routes(hub)]
 
 
 __all__ = ["Mount", "build_state", "create_app"]

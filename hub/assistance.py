@@ -37,7 +37,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from adapters.sdk.declare import ActionSpec, Effect
 from adapters.sdk.records import DispatchReceipt, OrderProgress
-from hub import audit, clock, cursors, due, policy
+from hub import audit, clock, cursors, due, policy, read_audit
 from hub.agencies import Agency
 from hub.auth import Principal, Role
 from hub.cases import find_case
@@ -478,7 +478,12 @@ async def get_request(
         case = await _case_with_parties(session, row.case_id) if row is not None else None
     if row is None or case is None or not policy.can_read_request(principal, row, case):
         raise NotFound("no such assistance request")
+    await read_audit.requests_read(hub.db, principal, [row], answered=_answered([row]))
     return row, case
+
+
+def _answered(rows: Sequence[AssistanceRequest]) -> set[str]:
+    return {r.id for r in rows if r.status in ANSWERED and r.outcome is not None}
 
 
 async def _case_with_parties(session: AsyncSession, case_id: int) -> Case | None:
@@ -595,6 +600,7 @@ async def list_requests(
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
     has_next = len(rows) > first
     rows = rows[:first]
+    await read_audit.requests_read(hub.db, principal, rows, answered=_answered(rows))
     return RequestPage(rows, [encode_cursor(order, r, now) for r in rows], has_next, total)
 
 

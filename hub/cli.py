@@ -25,7 +25,9 @@ token_app = typer.Typer(
 adapters_app = typer.Typer(
     help="Installed adapter kinds.", no_args_is_help=True, rich_markup_mode=None
 )
-audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True, rich_markup_mode=None)
+audit_app = typer.Typer(
+    help="The audit log: verify, checkpoint, prove.", no_args_is_help=True, rich_markup_mode=None
+)
 schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True, rich_markup_mode=None)
 courts_app = typer.Typer(
     help="The courts reference list.", no_args_is_help=True, rich_markup_mode=None
@@ -271,25 +273,106 @@ def adapters_new(
 
 
 @audit_app.command("verify")
-def audit_verify(database_url: DatabaseOpt = None, config: ConfigOpt = None) -> None:
-    """Re-walk the audit chain: exit 0 intact, 1 with the first broken entry."""
-    from hub.audit import verify_chain
+def audit_verify(
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option("--checkpoint", help="A checkpoint kept from `hub audit checkpoint`."),
+    ] = None,
+) -> None:
+    """Re-walk the audit log: exit 0 intact, 1 with the first bad entry."""
+    from hub.audit_keys import Checkpoint, load_signer
+    from hub.audit_sequencer import Sequencer
+    from hub.audit_verify import Verdict, verify_log
     from hub.storage import Database
 
     settings = _settings(database_url=database_url, config=config)
+    signer = load_signer(settings)
+    kept = None
+    if checkpoint is not None:
+        try:
+            kept = Checkpoint.from_dict(json.loads(checkpoint.read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            typer.echo(f"not a checkpoint: {checkpoint}: {exc}", err=True)
+            raise typer.Exit(2) from exc
 
-    async def run() -> tuple[int, int | None, str]:
+    async def run() -> Verdict:
         db = Database(settings.database_url)
         try:
-            return await verify_chain(db)
+            await Sequencer(db, signer).sequence()
+            return await verify_log(db, trusted=signer.public, checkpoint=kept)
         finally:
             await db.dispose()
 
-    count, broken, reason = asyncio.run(run())
-    if broken is not None:
-        typer.echo(f"audit chain BROKEN at entry {broken}: {reason}")
+    verdict = asyncio.run(run())
+    if verdict.broken == 0:
+        typer.echo(f"checkpoint REJECTED: {verdict.reason}")
         raise typer.Exit(1)
-    typer.echo(f"audit chain intact: {count} entries")
+    if verdict.broken is not None:
+        named = (
+            f" (entry id {verdict.entry_id})"
+            if verdict.entry_id not in (None, verdict.broken)
+            else ""
+        )
+        typer.echo(f"audit chain BROKEN at entry {verdict.broken}: {verdict.reason}{named}")
+        raise typer.Exit(1)
+    against = f", consistent with the checkpoint of size {kept.tree_size}" if kept else ""
+    typer.echo(f"audit chain intact: {verdict.checked} entries{against}")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(database_url: DatabaseOpt = None, config: ConfigOpt = None) -> None:
+    """Print the latest signed checkpoint (JSON) for a third party to keep."""
+    from hub.audit_keys import Checkpoint, load_signer
+    from hub.audit_sequencer import Sequencer
+    from hub.audit_verify import latest_checkpoint
+    from hub.storage import Database
+
+    settings = _settings(database_url=database_url, config=config)
+    signer = load_signer(settings)
+
+    async def run() -> Checkpoint:
+        db = Database(settings.database_url)
+        try:
+            await Sequencer(db, signer).sequence()
+            return await latest_checkpoint(db, signer)
+        finally:
+            await db.dispose()
+
+    typer.echo(json.dumps(asyncio.run(run()).as_dict(), indent=2))
+
+
+@audit_app.command("prove")
+def audit_prove(
+    entry_id: Annotated[int, typer.Argument(help="The entry's id.")],
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Print an RFC 6962 inclusion proof of one entry in the latest checkpoint (JSON)."""
+    from dataclasses import asdict
+
+    from hub.audit_keys import load_signer
+    from hub.audit_sequencer import Sequencer
+    from hub.audit_verify import InclusionProof, inclusion_proof
+    from hub.storage import Database
+
+    settings = _settings(database_url=database_url, config=config)
+    signer = load_signer(settings)
+
+    async def run() -> InclusionProof | None:
+        db = Database(settings.database_url)
+        try:
+            await Sequencer(db, signer).sequence()
+            return await inclusion_proof(db, signer, entry_id)
+        finally:
+            await db.dispose()
+
+    proof = asyncio.run(run())
+    if proof is None:
+        typer.echo(f"no audit entry {entry_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(json.dumps(asdict(proof), ensure_ascii=False, indent=2))
 
 
 @schema_app.command("export")

@@ -289,18 +289,25 @@ class AuditEntry(Base):
     subject: Mapped[str | None] = mapped_column(String(18), index=True)
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # set by the sequencer (hub/audit_sequencer.py): the position in the Merkle log
+    # (1-based) and the hash of the entry before it; NULL until sequenced
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)  # RFC 6962 leaf hash, hex
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
 
 
-class AuditHead(Base):
-    """One row: the chain's newest hash. Updating it first serializes appenders."""
+class AuditCheckpoint(Base):
+    """A signed statement of the log's size and Merkle root, one per sequenced batch."""
 
-    __tablename__ = "audit_head"
+    __tablename__ = "audit_checkpoints"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, default=0)
-    last_hash: Mapped[str] = mapped_column(String(64))
+    tree_size: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    frontier: Mapped[list[str]] = mapped_column(JSON)  # to append without rereading the log
+    timestamp: Mapped[str] = mapped_column(String(40))
+    key_id: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
 
 
 class EndedSession(Base):

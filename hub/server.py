@@ -53,14 +53,21 @@ async def serve_forever(settings: Settings, *, dispatcher: bool = True) -> None:
     configure_logging(settings)
     server = make_server(settings, dispatcher=dispatcher)
     log.info("hub serving", url=settings.callback_base, graphql=f"{settings.callback_base}/graphql")
-    await server.serve()
+    try:
+        await server.serve()
+    finally:
+        from hub import tracing
+
+        tracing.shutdown()  # spans still buffered go out before the process ends
 
 
 async def run_worker(settings: Settings) -> None:
     """The dispatcher alone, until SIGINT/SIGTERM."""
+    from hub import tracing
     from hub.dispatcher import Dispatcher
 
     configure_logging(settings)
+    tracing.configure(settings)  # the worker's agency calls are traced too
     hub = build_state(settings)
     dispatcher = Dispatcher(hub)
     stop = asyncio.Event()
@@ -74,10 +81,16 @@ async def run_worker(settings: Settings) -> None:
         from prometheus_client import start_http_server
 
         start_http_server(settings.metrics_port, addr=settings.host)
+    from hub.audit_sequencer import sequencer_for
+
+    sequencer = sequencer_for(hub)  # any process may sequence the audit log
+    await sequencer.start()
     await dispatcher.start()
     log.info("worker running", worker=dispatcher.worker_id, metrics_port=settings.metrics_port)
     try:
         await stop.wait()
     finally:
         await dispatcher.stop()
+        await sequencer.stop()
         await hub.aclose()
+        tracing.shutdown()

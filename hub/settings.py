@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     ops_allow_ips: str = "127.0.0.1,::1"
     ops_token: str | None = None
 
+    # audit log (hub/audit_sequencer.py, hub/audit_keys.py)
+    audit_key: str | None = None  # base64 Ed25519 seed that signs checkpoints; or:
+    audit_key_file: Path | None = None  # PEM; without either a development key is kept
+    audit_sequence_interval_s: float = 1.0  # sequencing also follows each audited commit
+    audit_sequence_batch: int = 1000
+
+    # tracing (hub/tracing.py; needs the `otel` extra)
+    otel_endpoint: str | None = None  # OTLP/HTTP, e.g. http://collector:4318/v1/traces
+    otel_service_name: str = "linkage-hub"
+
     agencies: list[AgencyConfig] = Field(default_factory=list)
     due_days: dict[str, int] = Field(default_factory=dict)  # "kind.ACTION" or "ACTION" -> days
 

@@ -14,9 +14,11 @@ from strawberry.types import ExecutionContext
 from schema.agencies import AgencyQuery
 from schema.assistance import AssistanceMutation, AssistanceQuery
 from schema.audit import AuditQuery
+from schema.audited_reads import AuditedReads
 from schema.cases import CaseMutation, CaseQuery
 from schema.dossier import DossierQuery, PartialErrors
 from schema.funds import FundsMutation, FundsQuery
+from schema.hygiene import InputHygiene
 from schema.indicators import IndicatorsQuery
 from schema.principal import PrincipalQuery
 from schema.tickets import TicketMutation, TicketQuery
@@ -70,7 +72,7 @@ def build_schema(
         partial(ParserCache, maxsize=QUERY_CACHE),
         partial(ValidationCache, maxsize=QUERY_CACHE),
     ]
-    exts: list[Any] = [*caches, *(extensions or []), PartialErrors]
+    exts: list[Any] = [*caches, InputHygiene, AuditedReads, *(extensions or []), PartialErrors]
     return HubSchema(
         query=Query,
         mutation=Mutation,

@@ -11,7 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from hub import cases as service
-from hub import clock, policy
+from hub import clock, policy, read_audit
 from hub import clues as clue_service
 from hub.models import Case as CaseRow
 from hub.models import CaseEvent as CaseEventRow
@@ -86,8 +86,11 @@ class Party:
     @strawberry.field(
         description="Masked (350602********0015) unless the caller is the case's own court."
     )
-    def id_number(self) -> str:
-        return self.row.id_number if self.full_id else mask_id_number(self.row.id_number)
+    def id_number(self, info: Info) -> str:
+        if not self.full_id:
+            return mask_id_number(self.row.id_number)
+        read_audit.full_id_read(info.context.principal, self.case_row.number, self.row.id_number)
+        return self.row.id_number
 
     @strawberry.field(
         description="What the agencies know of this party (the case's own court only); "

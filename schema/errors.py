@@ -17,6 +17,7 @@ from hub.errors import HubError
 
 log = structlog.get_logger("hub.graphql")
 
+
 def _input_field(error: GraphQLError) -> str:
     message = error.message
     for marker in ("Variable '$", "argument '", "Argument '", "field '", "Field '"):
@@ -55,4 +56,3 @@ def format_errors(errors: list[GraphQLError]) -> list[dict[str, Any]]:
         formatted["extensions"] = {**(formatted.get("extensions") or {}), **extensions}
         out.append(formatted)
     return out
-

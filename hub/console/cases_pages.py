@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from hub import assistance, clock, policy
+from hub import assistance, clock, policy, read_audit
 from hub import cases as case_service
 from hub import clues as clue_service
 from hub.auth import Role
@@ -89,6 +89,9 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
     requests = (await assistance.requests_for_cases(db, [case.id]))[case.id]
     manage = allowed(policy.require_manage_case, visit.principal, case)
     court = COURTS_BY_CODE.get(case.court_code)
+    full_ids = policy.sees_full_id_numbers(visit.principal, case)
+    if full_ids:
+        await read_audit.parties_read(db, visit.principal, case, via="console")
     return {
         "case": case,
         "court_name": court.name if court else None,
@@ -100,7 +103,7 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
         "answered_statuses": assistance.ANSWERED,
         "agency_names": {a.id: a.config.name for a in visit.hub.agencies},
         "manage": manage,
-        "full_ids": policy.sees_full_id_numbers(visit.principal, case),
+        "full_ids": full_ids,
         "parties_by_id": {p.id: p for p in case.parties},
         "clue_kinds": clue_service.clue_kinds(),
         "today": clock.today(),

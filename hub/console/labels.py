@@ -195,6 +195,7 @@ FIELD = {
     "prefix": "法院代码",
     "from": "起始日期",
     "to": "截止日期",
+    "form": "提交内容",
 }
 
 RECEIPT_SOURCE = {

@@ -27,7 +27,8 @@ from hub import clock
 from hub.auth import Principal, Role, authenticate, bearer_token
 from hub.console import labels
 from hub.console import session as sessions
-from hub.errors import Forbidden, HubError
+from hub.errors import BadUserInput, Forbidden, HubError
+from hub.hygiene import find_bad
 from hub.state import HubState
 from hub.validation import mask_id_number
 
@@ -235,11 +236,19 @@ def page(handler: Handler) -> Endpoint:
         visit = await _visit(request, hub)
         if isinstance(visit, Response):
             return visit
+        fields = list(request.query_params.multi_items())
         if request.method == "POST" and visit.session is not None:
             form = await request.form()
             if not sessions.csrf_ok(visit.session, form.get(sessions.CSRF_FIELD)):
                 error = Forbidden("表单已过期，请刷新页面后重新提交。")
                 return error_page(request, visit, error, 403)
+            fields += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+        if (bad := find_bad("form", [{k: v} for k, v in fields])) is not None:  # every form
+            head, *rest = bad.split("_")
+            named = head + "".join(w.title() for w in rest)  # document_number → documentNumber
+            shown = named if named in labels.FIELD else "form"
+            refused = BadUserInput(shown, "提交的内容含有控制字符（如空字符），请删除后重新提交。")
+            return error_page(request, visit, refused, 400)
         try:
             return await handler(visit)
         except HubError as exc:  # what a page did not show inline becomes the whole page
