@@ -39,7 +39,6 @@ from adapters.sdk.declare import ActionSpec, Effect
 from adapters.sdk.records import DispatchReceipt, OrderProgress
 from hub import audit, clock, cursors, due, policy, read_audit
 from hub.agencies import Agency
-from hub.auth import Principal, Role
 from hub.cases import find_case
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.logs import current_request_id
@@ -54,6 +53,7 @@ from hub.models import (
     new_id,
     utcnow,
 )
+from hub.principal import Principal, Role
 from hub.state import HubState
 from hub.storage import Database
 from hub.validation import normalize_case_number, require_text

@@ -27,10 +27,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
 from hub import clock, cursors, policy
-from hub.auth import Principal
 from hub.errors import BadUserInput
 from hub.merkle import leaf_hash
 from hub.models import AuditEntry, utcnow
+from hub.principal import Principal
 from hub.storage import Database
 from hub.validation import normalize_case_number
 

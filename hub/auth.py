@@ -16,9 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.errors import BadUserInput
 from hub.models import Principal as PrincipalRow
 from hub.models import utcnow
+from hub.principal import Principal, Role
 from hub.storage import Database
 
 TOKEN_PREFIX = "hub_"
@@ -33,64 +32,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)  # don't write on every request
 TOKEN_USED = "auth.token_used"
 CLI_ACTOR = "hub:cli"  # who creates and revokes principals when no principal does
 SIGN_IN = "auth.sign_in"
-
-
-class Role(StrEnum):
-    COURT_OFFICER = "court_officer"
-    AGENCY_OFFICER = "agency_officer"
-    OBSERVER = "observer"
-    ADMIN = "admin"
-    APPLICANT = "applicant"  # scope CASE_NUMBER:ID_NUMBER, an applicant party of that case
-    SUPERVISOR = "supervisor"  # a higher court's view of the courts under it: figures only
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling, and for what: the scope's meaning depends on the role."""
-
-    id: int
-    name: str
-    role: Role
-    scope: str
-
-    @property
-    def court(self) -> str | None:
-        return self.scope if self.role is Role.COURT_OFFICER else None
-
-    @property
-    def agency(self) -> str | None:
-        return self.scope if self.role is Role.AGENCY_OFFICER else None
-
-    @property
-    def case_numbers(self) -> frozenset[str]:
-        if self.role is not Role.OBSERVER:
-            return frozenset()
-        from hub.validation import normalize_case_number
-
-        numbers = set()
-        for raw in self.scope.split(","):
-            raw = raw.strip()
-            if raw:
-                try:
-                    numbers.add(normalize_case_number(raw))
-                except BadUserInput:
-                    continue
-        return frozenset(numbers)
-
-    @property
-    def applicant_case(self) -> str | None:
-        """The case an applicant's token is for (its scope's part before the colon)."""
-        if self.role is not Role.APPLICANT:
-            return None
-        return self.scope.rpartition(":")[0] or None
-
-    @property
-    def applicant_id(self) -> str | None:
-        return self.scope.rpartition(":")[2] if self.role is Role.APPLICANT else None
-
-    @property
-    def actor(self) -> str:
-        return f"{self.role.value}:{self.name}#{self.id}"
 
 
 def hash_token(token: str) -> str:

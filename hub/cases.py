@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from hub import audit, clock, cursors, policy
-from hub.auth import Principal, Role
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.models import Case, CaseEvent, CaseTransition, Court, Party
+from hub.principal import Principal, Role
 from hub.storage import Database
 from hub.validation import parse_case_number, parse_money, require_text, validate_party_id
 

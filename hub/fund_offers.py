@@ -18,11 +18,11 @@ from sqlalchemy import select
 
 from adapters.sdk.declare import Effect
 from hub import policy
-from hub.auth import Principal
 from hub.cases import SHANGHAI, court_today
 from hub.errors import BadUserInput, NotFound
 from hub.funds import ReceiptData, ReceiptSource, record_receipt
 from hub.models import AssistanceRequest, Case, Receipt
+from hub.principal import Principal
 from hub.storage import Database
 from hub.validation import parse_money
 

@@ -23,10 +23,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit, ledger, policy
-from hub.auth import Principal
 from hub.cases import court_today, find_case
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.models import Case, CaseEvent, Disbursement, Receipt
+from hub.principal import Principal
 from hub.storage import Database
 from hub.validation import parse_money, require_text
 

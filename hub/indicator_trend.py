@@ -18,10 +18,10 @@ from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.elements import Extract
 
 from hub import policy
-from hub.auth import Principal
 from hub.cases import CaseStatus, add_months, court_today
 from hub.indicators import court_code
 from hub.models import Case, CaseTransition, Receipt
+from hub.principal import Principal
 from hub.storage import Database
 
 Month = tuple[int, int]

@@ -33,10 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from hub import ledger, policy
-from hub.auth import Principal
 from hub.cases import CLOSED_STATUSES, CaseStatus
 from hub.errors import BadUserInput
 from hub.models import Case, CaseTransition, Court, Disbursement, Receipt
+from hub.principal import Principal
 from hub.storage import Database
 from hub.validation import parse_case_number
 

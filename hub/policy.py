@@ -6,9 +6,9 @@ through the services, so both obey the same rules.
 
 from __future__ import annotations
 
-from hub.auth import Principal, Role
 from hub.errors import BadUserInput, Forbidden, NotFound
 from hub.models import AssistanceRequest, Case
+from hub.principal import Principal, Role
 
 
 def can_read_case(principal: Principal, case: Case) -> bool:

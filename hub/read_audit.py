@@ -18,8 +18,8 @@ from sqlalchemy import select
 
 from hub import audit
 from hub.audit import AuditRecord
-from hub.auth import Principal, Role
 from hub.models import AssistanceRequest, Case, Party
+from hub.principal import Principal, Role
 from hub.storage import Database
 
 _batch: ContextVar[dict[tuple[object, ...], AuditRecord] | None] = ContextVar(

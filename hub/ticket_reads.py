@@ -18,10 +18,10 @@ from sqlalchemy import case as when
 from sqlalchemy.orm import selectinload
 
 from hub import policy
-from hub.auth import Principal, Role
 from hub.cases import find_case
 from hub.errors import BadUserInput
 from hub.models import Case, Party, Ticket, TicketEvent, utcnow
+from hub.principal import Principal, Role
 from hub.state import HubState
 from hub.storage import Database
 from hub.tickets import OPEN_STATUSES, overdue_clause

@@ -17,10 +17,10 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from hub import policy
-from hub.auth import Principal, Role
 from hub.courts import COURTS_BY_CODE
 from hub.errors import BadUserInput
 from hub.models import Case, Ticket, utcnow
+from hub.principal import Principal, Role
 from hub.state import HubState
 from hub.ticket_due import SHANGHAI
 from hub.tickets import OPEN_STATUSES, TicketCategory

@@ -34,11 +34,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub import audit, policy, ticket_jobs
 from hub import clues as clue_service
-from hub.auth import Principal, Role
 from hub.cases import find_case
 from hub.courts import COURTS_BY_CODE
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.models import Case, Ticket, TicketCounter, TicketEvent, utcnow
+from hub.principal import Principal, Role
 from hub.state import HubState
 from hub.ticket_due import SHANGHAI, add_working_days, working_days
 from hub.validation import require_text

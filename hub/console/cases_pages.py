@@ -14,7 +14,6 @@ from starlette.responses import Response
 from hub import assistance, clock, policy, read_audit
 from hub import cases as case_service
 from hub import clues as clue_service
-from hub.auth import Role
 from hub.console import funds_pages, labels, tickets_pages
 from hub.console.web import (
     PREFIX,
@@ -30,6 +29,7 @@ from hub.console.web import (
 from hub.courts import COURTS_BY_CODE
 from hub.errors import BadUserInput, HubError, NotFound
 from hub.models import Case, Party
+from hub.principal import Role
 
 PAGE_SIZE = 50
 NOTICES = {"clue": "线索已提交。", **funds_pages.NOTICES}

@@ -18,7 +18,6 @@ from starlette.responses import Response
 from hub import fund_offers, indicator_trend, ledger, policy
 from hub import funds as service
 from hub import indicators as figures
-from hub.auth import Role
 from hub.cases import court_today
 from hub.console.web import (
     PREFIX,
@@ -34,6 +33,7 @@ from hub.console.web import (
 from hub.courts import COURTS_BY_CODE
 from hub.errors import BadUserInput, Forbidden, HubError
 from hub.models import Case
+from hub.principal import Role
 
 NOTICES = {
     "disbursed": "案款已发放。",

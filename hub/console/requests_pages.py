@@ -17,7 +17,6 @@ from urllib.parse import quote
 from starlette.responses import Response
 
 from hub import assistance, clock, policy
-from hub.auth import Principal, Role
 from hub.cases import add_months
 from hub.console import labels, records
 from hub.console.answers import HOLDING_FIELDS, read_answer, result_fields
@@ -35,6 +34,7 @@ from hub.console.web import (
 from hub.courts import COURTS_BY_CODE
 from hub.errors import BadUserInput, HubError
 from hub.models import AssistanceRequest, Case
+from hub.principal import Principal, Role
 
 PAGE_SIZE = 50
 OPEN_LIMIT = 500  # per status; an inbox longer than this is a different problem

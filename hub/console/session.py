@@ -24,9 +24,9 @@ from sqlalchemy import delete
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.auth import Principal, Role
 from hub.models import EndedSession, utcnow
 from hub.models import Principal as PrincipalRow
+from hub.principal import Principal, Role
 from hub.storage import Database
 
 COOKIE = "hub_console"
