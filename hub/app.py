@@ -18,6 +18,7 @@ from hub.agencies import AgencyDirectory
 from hub.graphql_http import GraphQLEndpoint
 from hub.logs import RequestIdMiddleware
 from hub.metrics import install_connector_metrics, refresh_circuits
+from hub.probes import agency_probes, start_probes
 from hub.settings import Settings
 from hub.state import HubState
 from hub.storage import Database
@@ -33,7 +34,11 @@ def build_state(
 ) -> HubState:
     return HubState(
         settings=settings,
-        db=Database(settings.database_url),
+        db=Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        ),
         agencies=AgencyDirectory.from_configs(settings.agencies, transports=transports),
     )
 
@@ -45,8 +50,14 @@ async def healthz(request: Request) -> Response:
 async def readyz(request: Request) -> Response:
     hub: HubState = request.app.state.hub
     db_ok = await hub.db.ping()
+    probes = agency_probes(hub)
     agencies = {
-        a.id: {"kind": a.kind, "channel": a.config.channel, "circuit": a.circuit_state}
+        a.id: {
+            "kind": a.kind,
+            "channel": a.config.channel,
+            "circuit": a.circuit_state,
+            "state": probes.state(a),
+        }
         for a in hub.agencies
     }
     return JSONResponse(
@@ -82,7 +93,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        stops = []
+        stops = [await start_probes(hub)]  # /readyz knows each agency from the first second
         for start in services or []:
             stops.append(await start(hub))
         try:

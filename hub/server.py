@@ -13,6 +13,7 @@ import uvicorn
 from hub.app import Service, build_state, create_app
 from hub.logs import configure_logging
 from hub.metrics import install_connector_metrics
+from hub.probes import start_probes
 from hub.settings import Settings
 from hub.state import HubState
 
@@ -71,10 +72,12 @@ async def run_worker(settings: Settings) -> None:
         from prometheus_client import start_http_server
 
         start_http_server(settings.metrics_port, addr=settings.host)
+    stop_probes = await start_probes(hub)  # the dispatcher holds orders for agencies found down
     await dispatcher.start()
     log.info("worker running", worker=dispatcher.worker_id, metrics_port=settings.metrics_port)
     try:
         await stop.wait()
     finally:
         await dispatcher.stop()
+        await stop_probes()
         await hub.aclose()

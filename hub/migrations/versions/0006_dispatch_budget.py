@@ -6,6 +6,9 @@ Revises: 0005
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
@@ -13,8 +16,21 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    # attempts counts claims (a crashed worker's included); sends counts orders that
+    # actually left for the agency, which is what backoff and the reason report
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("sends", sa.Integer(), nullable=False, server_default="0"))
+    # one counter per (limit, key, window): shared by every hub process on PostgreSQL
+    op.create_table(
+        "rate_windows",
+        sa.Column("bucket", sa.String(200), nullable=False),
+        sa.Column("window", sa.BigInteger(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("bucket", "window", name=op.f("pk_rate_windows")),
+    )
 
 
 def downgrade() -> None:
-    pass
+    op.drop_table("rate_windows")
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("sends")
