@@ -65,7 +65,7 @@ from adapters.sdk.records import (
     Subject,
     SubjectKind,
 )
-from hub import assistance, metrics
+from hub import assistance, metrics, receipts
 from hub.errors import CircuitOpen, UpstreamError, UpstreamRejected
 from hub.logs import bind_request_id
 from hub.models import AssistanceRequest, Case, OutboxEntry, Party, utcnow
@@ -477,14 +477,24 @@ class Dispatcher:
             batch, self._recorded = self._recorded[:RECORD_BATCH], self._recorded[RECORD_BATCH:]
             try:
                 async with self.hub.db.transaction() as session:
-                    for claim, receipt, _ in batch:
-                        loaded = await assistance.load_for_update(session, claim.request_id)
-                        await assistance.record_dispatch(
-                            session, loaded, receipt, attempts=claim.attempts
+                    still_open = await receipts.record_dispatches(
+                        session,
+                        [receipts.Receipt(c.request_id, r, c.attempts) for c, r, _ in batch],
+                    )
+                    for sends, group in _by_sends([c for c, _, _ in batch]).items():
+                        await session.execute(
+                            update(OutboxEntry)
+                            .where(
+                                OutboxEntry.id.in_([c.id for c in group]),
+                                OutboxEntry.claimed_by == self.worker_id,
+                                OutboxEntry.done_at.is_(None),
+                            )
+                            .values(done_at=self.clock.now(), claimed_until=None, sends=sends)
+                            .execution_options(synchronize_session=False)
                         )
-                        await self._done(session, claim, sends=claim.sends)
-                        if loaded.row.status in assistance.OPEN:
-                            await self._schedule_poll(session, claim.request_id)
+                    await receipts.schedule_polls(
+                        session, still_open, self.hub.settings.poll_after_s
+                    )
             except Exception as exc:
                 for _, _, future in batch:
                     if not future.done():
@@ -637,6 +647,13 @@ class Dispatcher:
 
     async def _schedule_poll(self, session: AsyncSession, request_id: str) -> None:
         await schedule_poll(session, request_id, self.hub.settings.poll_after_s)
+
+
+def _by_sends(claims: list[Claim]) -> dict[int, list[Claim]]:
+    groups: dict[int, list[Claim]] = {}
+    for claim in claims:
+        groups.setdefault(claim.sends, []).append(claim)
+    return groups
 
 
 async def schedule_poll(session: AsyncSession, request_id: str, after_s: float) -> None:
