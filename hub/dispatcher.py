@@ -493,7 +493,7 @@ class Dispatcher:
                             .execution_options(synchronize_session=False)
                         )
                     await receipts.schedule_polls(
-                        session, still_open, self.hub.settings.poll_after_s
+                        session, still_open, self.hub.settings.poll_after_s, at=self.clock.now()
                     )
             except Exception as exc:
                 for _, _, future in batch:
