@@ -3,8 +3,10 @@
 A bucket holds up to ``per_minute`` tokens and refills continuously at
 ``per_minute / 60`` a second, so a caller may burst up to a minute's worth and
 then reads at the steady rate. A refused read raises ``RateLimited`` before
-anything is written or any agency is called. Buckets live in the process (one
-hub process, one budget); ``per_minute <= 0`` turns the limit off.
+anything is written or any agency is called. On SQLite buckets live in the
+process (one file, one server); on PostgreSQL ``SharedRateLimiter`` counts in
+the database, so N servers allow the limit once, not N times
+(``take_dossier_read`` picks). ``per_minute <= 0`` turns the limit off.
 """
 
 from __future__ import annotations
@@ -13,9 +15,17 @@ import math
 import time
 from collections.abc import Callable, Hashable, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from hub.errors import RateLimited
+from hub.models import RateWindow
+from hub.storage import Database
+
+if TYPE_CHECKING:
+    from hub.state import HubState
 
 DOSSIER_READS = "hub.ratelimit.dossier_reads"
 _PRUNE_EVERY = 1000  # takes between sweeps of full (idle) buckets
@@ -99,3 +109,80 @@ def dossier_reads(extras: MutableMapping[str, Any], per_minute: int) -> RateLimi
     if not isinstance(limiter, RateLimiter) or limiter.per_minute != per_minute:
         limiter = extras[DOSSIER_READS] = RateLimiter(per_minute, what="dossier reads")
     return limiter
+
+
+class SharedRateLimiter:
+    """``await take(key)``: at most ``per_minute`` a calendar minute, counted in the database.
+
+    Every hub process on one PostgreSQL shares the count: one upsert per take
+    (``INSERT ... ON CONFLICT DO UPDATE ... WHERE count < limit RETURNING``)
+    both checks and spends, atomically and without advisory locks; no row
+    returned means the minute's budget is spent. Old windows are swept now
+    and then.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        per_minute: int,
+        *,
+        what: str = "reads",
+        name: str = "reads",
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.db = db
+        self.per_minute = per_minute
+        self.what = what
+        self.name = name
+        self._clock = clock
+        self._takes = 0
+
+    @property
+    def enabled(self) -> bool:
+        return self.per_minute > 0
+
+    async def take(self, key: Hashable) -> None:
+        if not self.enabled:
+            return
+        now = self._clock()
+        window = int(now // 60)
+        bucket = f"{self.name}:{key}"[:200]
+        stmt = (
+            pg_insert(RateWindow)
+            .values(bucket=bucket, window=window, count=1)
+            .on_conflict_do_update(
+                index_elements=[RateWindow.bucket, RateWindow.window],
+                set_={"count": RateWindow.count + 1},
+                where=RateWindow.count < self.per_minute,
+            )
+            .returning(RateWindow.count)
+        )
+        async with self.db.transaction() as session:
+            spent = (await session.execute(stmt)).scalar_one_or_none()
+            self._takes += 1
+            if self._takes % _PRUNE_EVERY == 0:
+                await session.execute(delete(RateWindow).where(RateWindow.window < window - 1))
+        if spent is None:
+            wait = max(1, math.ceil(60 - now % 60))
+            raise RateLimited(
+                f"too many {self.what}: at most {self.per_minute} a minute; try again in {wait} s",
+                retry_after=wait,
+            )
+
+
+SHARED_DOSSIER_READS = "hub.ratelimit.shared_dossier_reads"
+
+
+async def take_dossier_read(hub: HubState, principal_id: Hashable) -> None:
+    """Spend one of the principal's dossier reads: shared by every process on PostgreSQL,
+    per process on SQLite (one file, one server). Raises ``RateLimited``."""
+    per_minute = hub.settings.dossier_reads_per_minute
+    if not hub.db.is_postgres:
+        dossier_reads(hub.extras, per_minute).take(principal_id)
+        return
+    limiter = hub.extras.get(SHARED_DOSSIER_READS)
+    if not isinstance(limiter, SharedRateLimiter) or limiter.per_minute != per_minute:
+        limiter = hub.extras[SHARED_DOSSIER_READS] = SharedRateLimiter(
+            hub.db, per_minute, what="dossier reads", name="dossier"
+        )
+    await limiter.take(principal_id)
