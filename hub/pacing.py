@@ -71,7 +71,8 @@ class AgencyPacer:
         now = self._clock()
         interval = 1.0 / rate
         # up to a second's worth may go at once: the slot may lie that far behind
-        slot = max(self._next.get(agency_id, now), now - max(1.0 - interval, 0.0))
+        behind = now - max(1.0 - interval, 0.0)
+        slot = max(self._next.get(agency_id, behind), behind)
         self._next[agency_id] = slot + interval
         return max(0.0, slot - now)
 

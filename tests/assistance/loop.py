@@ -151,7 +151,9 @@ class Loop:
                 raise AssertionError(f"still {node['status']}, wanted {statuses}: {node}")
             await asyncio.sleep(0.02)
 
-    async def wait_agency_state(self, agency_id: str, state: str, *, timeout_s: float = 15.0) -> None:
+    async def wait_agency_state(
+        self, agency_id: str, state: str, *, timeout_s: float = 15.0
+    ) -> None:
         """Poll ``/readyz`` until it names ``state`` for the agency (a bound, not a speed check)."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout_s
