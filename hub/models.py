@@ -15,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -299,11 +299,12 @@ class AuditHead(Base):
     last_hash: Mapped[str] = mapped_column(String(64))
 
 
-class RateWindow(Base):
-    """Reads counted per limit, key and window, shared by every process on one database."""
+class RateBucket(Base):
+    """A token bucket per limit and key, shared by every process on one database."""
 
-    __tablename__ = "rate_windows"
+    __tablename__ = "rate_buckets"
 
     bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
-    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    count: Mapped[int] = mapped_column(Integer)
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float)  # Unix seconds of the last take
+    granted: Mapped[int] = mapped_column(Integer)  # how many of the last batch passed

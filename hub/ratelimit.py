@@ -11,17 +11,18 @@ the database, so N servers allow the limit once, not N times
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from collections.abc import Callable, Hashable, MutableMapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from hub.errors import RateLimited
-from hub.models import RateWindow
+from hub.models import RateBucket
 from hub.storage import Database
 
 if TYPE_CHECKING:
@@ -112,13 +113,14 @@ def dossier_reads(extras: MutableMapping[str, Any], per_minute: int) -> RateLimi
 
 
 class SharedRateLimiter:
-    """``await take(key)``: at most ``per_minute`` a calendar minute, counted in the database.
+    """``RateLimiter``'s bucket kept in the database: every process on one PostgreSQL shares it.
 
-    Every hub process on one PostgreSQL shares the count: one upsert per take
-    (``INSERT ... ON CONFLICT DO UPDATE ... WHERE count < limit RETURNING``)
-    both checks and spends, atomically and without advisory locks; no row
-    returned means the minute's budget is spent. Old windows are swept now
-    and then.
+    One upsert per key refills the bucket for the time passed, spends what
+    fits of the ``n`` takes asked and says how many passed, atomically and
+    without advisory locks (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``;
+    every ``SET`` expression sees the row as it was). Takes made in the same
+    event-loop tick (the dossiers of a list of cases) share one transaction
+    and resume together, so the reads behind them still batch.
     """
 
     def __init__(
@@ -135,39 +137,72 @@ class SharedRateLimiter:
         self.what = what
         self.name = name
         self._clock = clock
-        self._takes = 0
+        self._waiting: dict[str, list[asyncio.Future[None]]] = {}
+        self._writer: asyncio.Task[None] | None = None
 
     @property
     def enabled(self) -> bool:
         return self.per_minute > 0
 
+    @property
+    def _rate(self) -> float:  # tokens per second
+        return self.per_minute / 60.0
+
     async def take(self, key: Hashable) -> None:
         if not self.enabled:
             return
-        now = self._clock()
-        window = int(now // 60)
-        bucket = f"{self.name}:{key}"[:200]
-        stmt = (
-            pg_insert(RateWindow)
-            .values(bucket=bucket, window=window, count=1)
-            .on_conflict_do_update(
-                index_elements=[RateWindow.bucket, RateWindow.window],
-                set_={"count": RateWindow.count + 1},
-                where=RateWindow.count < self.per_minute,
-            )
-            .returning(RateWindow.count)
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(f"{self.name}:{key}"[:200], []).append(future)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write())
+        await future
+
+    def _spend(self, bucket: str, n: int, now: float) -> Any:
+        limit = float(self.per_minute)
+        table = RateBucket.__table__.c
+        refilled = func.least(limit, table.tokens + (now - table.at) * self._rate)
+        granted = func.least(n, func.greatest(0, func.floor(refilled)))
+        first = min(n, self.per_minute)
+        stmt = pg_insert(RateBucket).values(
+            bucket=bucket, tokens=limit - first, at=now, granted=first
         )
-        async with self.db.transaction() as session:
-            spent = (await session.execute(stmt)).scalar_one_or_none()
-            self._takes += 1
-            if self._takes % _PRUNE_EVERY == 0:
-                await session.execute(delete(RateWindow).where(RateWindow.window < window - 1))
-        if spent is None:
-            wait = max(1, math.ceil(60 - now % 60))
-            raise RateLimited(
-                f"too many {self.what}: at most {self.per_minute} a minute; try again in {wait} s",
-                retry_after=wait,
-            )
+        return stmt.on_conflict_do_update(
+            index_elements=[RateBucket.bucket],
+            set_={"tokens": refilled - granted, "at": now, "granted": granted},
+        ).returning(RateBucket.tokens, RateBucket.granted)
+
+    async def _write(self) -> None:
+        await asyncio.sleep(0)  # the rest of this tick's takes join the batch
+        waiting, self._waiting, self._writer = self._waiting, {}, None
+        now = self._clock()
+        try:
+            spent: dict[str, tuple[float, int]] = {}
+            async with self.db.transaction() as session:
+                for bucket, futures in sorted(waiting.items()):  # one lock order
+                    row = (await session.execute(self._spend(bucket, len(futures), now))).one()
+                    spent[bucket] = (float(row[0]), int(row[1]))
+        except Exception as exc:
+            for futures in waiting.values():
+                for future in futures:
+                    if not future.done():
+                        future.set_exception(exc)
+            return
+        for bucket, futures in waiting.items():
+            tokens, granted = spent[bucket]
+            wait = max(1, math.ceil((1.0 - tokens) / self._rate))
+            for i, future in enumerate(futures):
+                if future.done():
+                    continue
+                if i < granted:
+                    future.set_result(None)
+                else:
+                    future.set_exception(
+                        RateLimited(
+                            f"too many {self.what}: at most {self.per_minute} a minute;"
+                            f" try again in {wait} s",
+                            retry_after=wait,
+                        )
+                    )
 
 
 SHARED_DOSSIER_READS = "hub.ratelimit.shared_dossier_reads"

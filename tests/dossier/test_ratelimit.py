@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from hub.app import build_state
@@ -77,21 +79,26 @@ async def test_on_postgresql_every_process_shares_the_budget(database_url: str) 
         await second.aclose()
 
 
-async def test_the_shared_count_starts_afresh_each_minute(database_url: str) -> None:
+async def test_the_shared_bucket_refills_at_the_steady_rate(database_url: str) -> None:
     db = Database(database_url)
     if not db.is_postgres:
         await db.dispose()
-        pytest.skip("the shared limiter counts in PostgreSQL")
+        pytest.skip("the shared limiter keeps its buckets in PostgreSQL")
     clock = Clock()
-    clock.now = 60.0 * 1_000_000 + 59.5  # half a second before the minute turns
-    limiter = SharedRateLimiter(db, 2, name="test", clock=clock)
+    limiter = SharedRateLimiter(db, 2, name="test", clock=clock)  # one token every 30 s
     try:
         await limiter.take("alice")
         await limiter.take("alice")
         with pytest.raises(RateLimited) as refused:
             await limiter.take("alice")
-        assert refused.value.retry_after == 1
-        clock.now += 1
+        assert refused.value.retry_after == 30
+        clock.now += 30
         await limiter.take("alice")
+        # takes of one tick share one statement; what does not fit is refused
+        clock.now += 3600
+        results = await asyncio.gather(
+            *(limiter.take("bob") for _ in range(3)), return_exceptions=True
+        )
+        assert [isinstance(r, RateLimited) for r in results] == [False, False, True]
     finally:
         await db.dispose()

@@ -20,17 +20,18 @@ def upgrade() -> None:
     # actually left for the agency, which is what backoff and the reason report
     with op.batch_alter_table("outbox") as batch:
         batch.add_column(sa.Column("sends", sa.Integer(), nullable=False, server_default="0"))
-    # one counter per (limit, key, window): shared by every hub process on PostgreSQL
+    # one token bucket per (limit, key): shared by every hub process on PostgreSQL
     op.create_table(
-        "rate_windows",
+        "rate_buckets",
         sa.Column("bucket", sa.String(200), nullable=False),
-        sa.Column("window", sa.BigInteger(), nullable=False),
-        sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("bucket", "window", name=op.f("pk_rate_windows")),
+        sa.Column("tokens", sa.Float(), nullable=False),
+        sa.Column("at", sa.Float(), nullable=False),  # Unix seconds of the last take
+        sa.Column("granted", sa.Integer(), nullable=False),  # of the last take's batch
+        sa.PrimaryKeyConstraint("bucket", name=op.f("pk_rate_buckets")),
     )
 
 
 def downgrade() -> None:
-    op.drop_table("rate_windows")
+    op.drop_table("rate_buckets")
     with op.batch_alter_table("outbox") as batch:
         batch.drop_column("sends")
