@@ -39,7 +39,7 @@ class Settings(BaseSettings):
 
     # dispatcher
     dispatcher_poll_s: float = 0.2
-    dispatcher_batch: int = 20
+    dispatcher_batch: int = 200  # rows in flight per dispatcher; receipts are written together
     dispatcher_lease_s: float = 60.0  # longer than any delivery, renewed while it runs
     dispatcher_max_attempts: int = 8
     dispatcher_backoff_s: float = 1.0
