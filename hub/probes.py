@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 
-import httpx
 import structlog
 
 from hub.agencies import Agency
@@ -64,7 +63,7 @@ class AgencyProbes:
             async with asyncio.timeout(self.timeout_s):
                 response = await connector.client.request("HEAD", "/", timeout=self.timeout_s)
             ok = response.status_code < 500
-        except (httpx.HTTPError, TimeoutError, OSError):
+        except Exception:  # whatever went wrong, the agency did not answer the probe
             ok = False
         was = self.reachable.get(agency.id)
         self.reachable[agency.id] = ok
