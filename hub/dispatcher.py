@@ -443,7 +443,9 @@ class Dispatcher:
         """Before FAILED, ask the agency: an order it has is delivered, whatever we saw."""
         sends = claim.sends + (1 if sent else 0)
         agency = self.hub.agencies.get(snap.row.agency_id)
-        if sends and agency is not None and agency.is_api:
+        # an earlier claim (a crashed worker's) may have sent it too, uncounted
+        may_have_arrived = sends > 0 or claim.attempts > 1 or claim.payload.get("lookup_first")
+        if may_have_arrived and agency is not None and agency.is_api:
             try:
                 receipt = await agency.adapter.lookup(snap.row.idempotency_key)
             except NotImplementedError:
@@ -456,7 +458,7 @@ class Dispatcher:
                     metrics.DISPATCH_DELIVERIES.labels("deliver").inc()
                     return
                 reason = f"{reason}; the agency confirms it has no such order"
-        elif not sends:
+        elif not may_have_arrived:
             reason = f"{reason}; never sent"
         await self._delivery_failed(claim, f"not delivered: {reason}", final=True, sends=sends)
 
