@@ -63,7 +63,7 @@ class SoakPlan:
 
 FULL = SoakPlan(requests=10_000, workers=2, speed=60.0, down_sim_s=1800.0, kill_every_s=10.0)
 SCALED = SoakPlan(
-    requests=300, workers=2, speed=120.0, down_sim_s=1800.0, kill_every_s=4.0, settle_within_s=90
+    requests=600, workers=2, speed=120.0, down_sim_s=1800.0, kill_every_s=4.0, settle_within_s=90
 )
 
 
