@@ -498,9 +498,6 @@ class LedgerEntry(Base):
     counterparty: Mapped[str | None] = mapped_column(String(200))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    seq: Mapped[int] = mapped_column(Integer, default=0)
-    last_hash: Mapped[str] = mapped_column(String(64))
-
 
 class RateBucket(Base):
     """A token bucket per limit and key, shared by every process on one database."""
