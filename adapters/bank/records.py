@@ -67,6 +67,7 @@ BANK_ACCOUNTS = CapabilitySpec(
     field="bankAccounts",
     type_name="BankAccount",
     title="银行账户",
+    noun="账户",
     description="Deposit accounts at banks, with the freezes on them.",
     asset=AssetView(label=account_label, reference="account_number", value=account_value),
     columns=(

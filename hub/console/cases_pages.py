@@ -14,7 +14,7 @@ from starlette.responses import Response
 from hub import assistance, clock, policy, read_audit
 from hub import cases as case_service
 from hub import clues as clue_service
-from hub.console import funds_pages, labels, tickets_pages
+from hub.console import funds_pages, labels, records, tickets_pages
 from hub.console.web import (
     PREFIX,
     Visit,
@@ -84,6 +84,7 @@ def party_by_id(case: Case, raw: str | None) -> Party | None:
 
 async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
     db = visit.hub.db
+    clue_fields = records.clue_fields(visit.hub.agencies)
     clues = (await clue_service.clues_for_cases(db, [case.id]))[0]
     events = (await case_service.case_events(db, [case.id]))[case.id]
     requests = (await assistance.requests_for_cases(db, [case.id]))[case.id]
@@ -106,6 +107,8 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
         "full_ids": full_ids,
         "parties_by_id": {p.id: p for p in case.parties},
         "clue_kinds": clue_service.clue_kinds(),
+        "clue_fields": clue_fields,
+        "clue_titles": dict(clue_fields),
         "today": clock.today(),
         **await tickets_pages.case_tickets(visit, case),
         **await funds_pages.funds_context(visit, case),
@@ -126,7 +129,8 @@ async def submit_clue(visit: Visit) -> Response:
     case = await load_case(visit, number)
     form = await form_data(visit.request)
     party = party_by_id(case, form.get("party"))
-    details = {k: form[k].strip() for k in ("certificate", "plate") if form.get(k, "").strip()}
+    fields = [name for name, _ in records.clue_fields(visit.hub.agencies)]
+    details = {k: form[k].strip() for k in fields if form.get(k, "").strip()}
     try:
         if party is None:
             raise BadUserInput("subjectIdNumber", "choose a party of this case")

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from adapters.sdk.declare import CapabilitySpec
 from adapters.sdk.records import MatchKind
+from adapters.sdk.standard import Capability
 from hub import dossier as dossier_service
 from hub.console import records
 from hub.console.cases_pages import case_url, load_case, party_by_id
@@ -28,9 +29,13 @@ class Section:
 
 
 def _installed(visit: Visit) -> list[CapabilitySpec]:
-    """The capabilities of the configured agencies, the shared ones first, as the graph has."""
+    """The capabilities of the configured agencies: property first (the shared kinds in
+    their order, then the others), then the rest, as the graph lists them."""
     found = {c for a in visit.hub.agencies for c in a.capabilities}
-    return sorted(found, key=lambda c: (c.asset is None, not c.many, c.name))
+    shared = {c.name: i for i, c in enumerate(Capability.all())}
+    return sorted(
+        found, key=lambda c: (c.asset is None, not c.many, shared.get(c.name, len(shared)), c.name)
+    )
 
 
 @page

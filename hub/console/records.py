@@ -104,6 +104,20 @@ def detail_fields(agencies: Iterable[Agency]) -> list[tuple[str, str]]:
     return list(found.items())
 
 
+def clue_fields(agencies: Iterable[Agency]) -> list[tuple[str, str]]:
+    """The fields a property clue may carry: what the agencies' orders name a record by
+    (a certificate, a plate, an account ...), ``(details key, zh-CN title)``, once each."""
+    found: dict[str, str] = {}
+    for agency in agencies:
+        for spec in agency.adapter.action_specs.values():
+            if spec.reference is None or spec.details is None:
+                continue
+            info = spec.details.model_fields.get(spec.reference)
+            if info is not None:
+                found.setdefault(spec.reference, info.title or spec.reference)
+    return list(found.items())
+
+
 def action_labels(agencies: Iterable[Agency]) -> dict[str, str]:
     """Every action the agencies take, by name, with its label."""
     out: dict[str, str] = {}
