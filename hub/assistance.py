@@ -39,7 +39,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from adapters.sdk.declare import ActionSpec, Effect
 from adapters.sdk.records import DispatchReceipt, OrderProgress
-from hub import audit, due, policy
+from hub import audit, due, ownership, policy, prerequisites, seals, watches
 from hub.agencies import Agency
 from hub.auth import Principal, Role
 from hub.cases import find_case
@@ -310,6 +310,8 @@ async def _create_in(
     existing = await _by_key(session, clean.key, digest)
     if existing is not None:
         return existing, False
+    await ownership.require_confirmed(session, clean.agency, clean.spec, case, party, clean.details)
+    await prerequisites.require_met(session, clean.spec, case, clean.details)
     details = dict(clean.details)
     unseals: str | None = None
     if clean.spec.effect in (Effect.LIFT, Effect.RENEW):
@@ -339,6 +341,7 @@ async def _create_in(
         due_at=due.due_at(hub.settings.due_days, agency.config, clean.spec, now),
         urge_count=0,
         version=1,
+        term_years=clean.spec.term_years,
     )
     session.add(row)
     await session.flush()
@@ -406,6 +409,7 @@ async def _case_and_party(
     party = next((p for p in case.parties if p.id_number == wanted), None)
     if party is None:
         raise BadUserInput("subjectIdNumber", "the subject is not a party of this case")
+    policy.require_respondent(party)
     return case, party
 
 
@@ -431,6 +435,7 @@ async def confirm_clue(
         policy.require_manage_case(principal, case)
         party = await session.get(Party, clue.party_id)
         assert party is not None
+        policy.require_respondent(party)
         proposals = list(clue.proposals or [])
         if not proposals:
             raise Conflict("this clue proposes no request")
@@ -781,7 +786,11 @@ async def _complete(
     row.outcome = outcome
     row.result = result
     if effect == Effect.ENCUMBER:
-        row.seal_rank, row.seal_expires_on = rank, expires
+        row.seal_rank = rank
+        row.seal_expires_on = seals.effective_term(rank, expires, row.term_years)
+    elif effect == Effect.LIFT:
+        # lifting a first seal promotes the earliest waiting one: ours, if it is
+        await seals.apply_promotions(session, row, actor if isinstance(actor, str) else actor.actor)
     elif effect == Effect.RENEW:
         # a renewal keeps the measure's rank and extends its term
         measure_id = row.details.get("seal_request_id")
@@ -1007,6 +1016,11 @@ async def apply_progress(
     if row.status in FINAL:
         return False
     changed = False
+    if row.effect == Effect.WATCH and status != "REJECTED":
+        # a standing watch: its reports are events, not moves (hub.watches)
+        if status == "COMPLETED":
+            status = "ACKNOWLEDGED"
+        changed = await watches.record_reports(session, loaded, progress, actor)
     if progress.agency_ref and not row.agency_ref:
         row.agency_ref = progress.agency_ref
         changed = True

@@ -217,6 +217,9 @@ class AssistanceRequest(Base):
     seal_rank: Mapped[str | None] = mapped_column(String(16))
     seal_expires_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # an encumbrance's term as its action declares it, fixed at creation: a waiting seal
+    # starts it only when promoted
+    term_years: Mapped[int | None] = mapped_column(Integer)
 
 
 class RequestEvent(Base):
@@ -297,3 +300,18 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, default=0)
     last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class OwnershipConfirmation(Base):
+    """An officer's word that a record matched by name only is the debtor's (§7.4): who,
+    when, on what evidence. Until one exists, the record is not sealed, frozen or taken."""
+
+    __tablename__ = "ownership_confirmations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    reference: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text)
+    confirmed_by: Mapped[str] = mapped_column(String(100))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

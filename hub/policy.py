@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from hub.auth import Principal, Role
 from hub.errors import Forbidden, NotFound
-from hub.models import AssistanceRequest, Case
+from hub.models import AssistanceRequest, Case, Party
 
 
 def can_read_case(principal: Principal, case: Case) -> bool:
@@ -85,3 +85,17 @@ def sees_request_answer(principal: Principal, request: AssistanceRequest, case: 
     if principal.role is Role.AGENCY_OFFICER:
         return request.agency_id == principal.scope
     return sees_full_id_numbers(principal, case)
+
+
+RESPONDENT = "RESPONDENT"
+
+
+def is_respondent(party: Party) -> bool:
+    return party.role == RESPONDENT
+
+
+def require_respondent(party: Party) -> None:
+    """Dossiers, property requests and clues are about 被执行人 only: the applicant's own
+    property is none of the enforcement's business."""
+    if not is_respondent(party):
+        raise Forbidden("财产查询、协助执行和财产线索仅针对被执行人")

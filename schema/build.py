@@ -17,17 +17,20 @@ from schema.audit import AuditQuery
 from schema.cases import CaseMutation, CaseQuery
 from schema.dossier import DossierQuery, PartialErrors
 from schema.principal import PrincipalQuery
+from schema.rules import RulesMutation, RulesQuery
 
 QUERY_CACHE = 256  # distinct query texts remembered
 
 
 @strawberry.type
-class Query(CaseQuery, PrincipalQuery, AuditQuery, AssistanceQuery, DossierQuery, AgencyQuery):
+class Query(
+    CaseQuery, PrincipalQuery, AuditQuery, AssistanceQuery, DossierQuery, AgencyQuery, RulesQuery
+):
     pass
 
 
 @strawberry.type
-class Mutation(CaseMutation, AssistanceMutation):
+class Mutation(CaseMutation, AssistanceMutation, RulesMutation):
     pass
 
 

@@ -25,6 +25,7 @@ from schema.vocabulary import ClueKind
 if TYPE_CHECKING:
     from schema.assistance import AssistanceRequest, AssistanceStatusCount
     from schema.dossier import Dossier
+    from schema.rules import OwnershipConfirmation
 
 # The services' enums are the graph's enums (strawberry.enum registers them in place).
 CaseStatus = service.CaseStatus
@@ -241,6 +242,16 @@ class Case:
         from schema.assistance import requests_of_case
 
         return await requests_of_case(info, self.row)
+
+    @strawberry.field(
+        description="Records matched by name only that an officer confirmed as the debtor's."
+    )
+    async def ownership_confirmations(
+        self, info: Info
+    ) -> list[Annotated[OwnershipConfirmation, strawberry.lazy("schema.rules")]]:
+        from schema.rules import confirmations_of_case
+
+        return await confirmations_of_case(info, self.row)
 
     @strawberry.field(description="How many of the case's requests are in each status.")
     async def requests_by_status(

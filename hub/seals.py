@@ -1,0 +1,124 @@
+"""Seal lifecycle: a waiting seal (轮候) takes effect, and starts its term, when promoted.
+
+Lifting the first seal on a record promotes the earliest waiting one. The
+agency says which in its answer to the lift: ``result.promoted`` lists the
+seals that took effect, each with the record's reference under the same key
+the orders use (e.g. ``certificate``), the court and case number of the seal,
+and the new term's end (``expires_on``) when the agency gives one. The hub's
+own waiting measure on that record for that case becomes FIRST, its term
+running to the agency's date or, when none is given, from today for the
+action's ``term_years`` (kept on the request at creation).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from adapters.sdk.declare import Effect
+from hub.models import AssistanceRequest, Case, RequestEvent, utcnow
+from hub.validation import normalize_case_number
+
+PROMOTED = "PROMOTED"
+
+
+def add_years(day: date, years: int) -> date:
+    """``years`` after ``day``, the last day of February for the 29th."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+def term_end(start: date, term_years: int | None) -> date | None:
+    """The end of a term of ``term_years`` starting ``start``, counted as the registries
+    count it."""
+    if not term_years:
+        return None
+    return add_years(start, term_years)
+
+
+def _date(raw: object) -> date | None:
+    try:
+        return date.fromisoformat(str(raw)[:10]) if raw else None
+    except ValueError:
+        return None
+
+
+def _same_case(a: str, b: object) -> bool:
+    try:
+        return normalize_case_number(str(b), field="case_number") == a
+    except Exception:  # a case number the agency wrote its own way: not ours
+        return False
+
+
+# what a promotion entry says about the seal rather than the record it is on
+_SEAL_KEYS = frozenset(
+    {"court", "case_number", "rank", "expires_on", "sealed_on", "promoted_on", "registry",
+     "document_number", "renewed_on"}
+)  # fmt: skip
+
+
+def _names_record(entry: dict[str, Any], details: dict[str, Any]) -> bool:
+    """The entry's record keys (``certificate`` ...) agree with the measure's details."""
+    shared = [k for k in entry if k not in _SEAL_KEYS and k in details]
+    return bool(shared) and all(str(entry[k]) == str(details[k]) for k in shared)
+
+
+async def apply_promotions(
+    session: AsyncSession, lift: AssistanceRequest, actor: str
+) -> list[AssistanceRequest]:
+    """The hub's waiting measures the lift's answer promoted, now FIRST with a term."""
+    promoted = (lift.result or {}).get("promoted")
+    if not isinstance(promoted, list) or not promoted:
+        return []
+    changed: list[AssistanceRequest] = []
+    today = utcnow().date()
+    for entry in promoted:
+        if not isinstance(entry, dict):
+            continue
+        rows = await session.execute(
+            select(AssistanceRequest, Case)
+            .join(Case, Case.id == AssistanceRequest.case_id)
+            .where(
+                AssistanceRequest.agency_id == lift.agency_id,
+                AssistanceRequest.effect == Effect.ENCUMBER.value,
+                AssistanceRequest.status == "COMPLETED",
+                AssistanceRequest.seal_rank == "WAITING",
+            )
+            .order_by(AssistanceRequest.created_at)
+        )
+        for measure, case in rows.tuples():
+            if not _names_record(entry, measure.details or {}):
+                continue
+            if entry.get("case_number") and not _same_case(case.number, entry["case_number"]):
+                continue
+            measure.seal_rank = "FIRST"
+            measure.seal_expires_on = _date(entry.get("expires_on")) or term_end(
+                today, measure.term_years
+            )
+            measure.version = (measure.version or 0) + 1
+            shown = measure.seal_expires_on.isoformat() if measure.seal_expires_on else "未定"
+            session.add(
+                RequestEvent(
+                    request_id=measure.id,
+                    kind=PROMOTED,
+                    actor=actor,
+                    note=f"首封解除，本轮候查封转为首封，期限至 {shown}",
+                )
+            )
+            changed.append(measure)
+    return changed
+
+
+def effective_term(rank: str | None, expires: date | None, term_years: int | None) -> date | None:
+    """An effective measure's end: the agency's, or ``term_years`` from today when it gave
+    none; a waiting one has none."""
+    if rank == "WAITING":
+        return None
+    if expires is not None or rank is None:
+        return expires
+    return term_end(utcnow().date(), term_years)
