@@ -174,6 +174,6 @@ async def confirmations_for_cases(
             .where(OwnershipConfirmation.case_id.in_(list(case_ids)))
             .order_by(OwnershipConfirmation.id)
         )
-        for confirmation, party in rows.tuples():
+        for confirmation, party in rows.all():
             found[confirmation.case_id].append((confirmation, party))
     return found

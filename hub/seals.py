@@ -91,7 +91,7 @@ async def apply_promotions(
             )
             .order_by(AssistanceRequest.created_at)
         )
-        for measure, case in rows.tuples():
+        for measure, case in rows.all():
             if not _names_record(entry, measure.details or {}):
                 continue
             if entry.get("case_number") and not _same_case(case.number, entry["case_number"]):

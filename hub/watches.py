@@ -127,7 +127,7 @@ async def watch_alerts(
     if case_number:
         stmt = stmt.where(Case.number == case_number)
     async with hub.db.session() as session:
-        rows = (await session.execute(stmt)).tuples().all()
+        rows = (await session.execute(stmt)).all()
     return [
         WatchAlert(
             request_id=request.id,

@@ -1,0 +1,82 @@
+"""Seal lifecycle: waiting seals have no term until promoted; renewal keeps the rank."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from hub.seals import add_years
+from tests.assistance.loop import Admin, Loop, data, file_case
+
+FLAT = "闽(2019)漳州市不动产权第0012345号"
+EXPIRING = "query($d: Int!) { expiringSeals(withinDays: $d) { id sealRank sealExpiresOn } }"
+
+
+def seal(n: int) -> dict[str, object]:
+    return {
+        "agencyId": "realestate-zhangzhou",
+        "action": "SEAL",
+        "documentNumber": f"（2026）闽0602执{n}号之一",
+        "details": {"certificate": FLAT},
+    }
+
+
+async def done(loop: Loop, created: dict[str, object]) -> dict[str, object]:
+    rid = data(created)["createAssistanceRequest"]["id"]
+    node = await loop.wait_status(rid, {"COMPLETED", "REJECTED"})
+    assert node["status"] == "COMPLETED", node
+    return node
+
+
+async def test_a_waiting_seal_gains_its_term_when_the_first_is_lifted(
+    live: tuple[Loop, Admin],
+) -> None:
+    first_case, _ = live
+    second_case = await file_case(first_case.live, 2)
+    first = await done(first_case, await first_case.create(**seal(1)))
+    assert first["sealRank"] == "FIRST"
+    term = add_years(date.today(), 3).isoformat()
+    assert first["sealExpiresOn"] == term
+
+    waiting = await done(second_case, await second_case.create(**seal(2)))
+    assert waiting["sealRank"] == "WAITING"
+    assert waiting["sealExpiresOn"] is None
+    # only effective seals are due for renewal
+    expiring = data(await first_case.gql(EXPIRING, {"d": 3 * 366}))["expiringSeals"]
+    assert [s["id"] for s in expiring] == [first["id"]]
+
+    lifted = await done(
+        first_case,
+        await first_case.create(
+            agencyId="realestate-zhangzhou",
+            action="UNSEAL",
+            documentNumber="（2026）闽0602执1号之二",
+            details={"certificate": FLAT},
+        ),
+    )
+    assert lifted["answer"]["result"]["promoted"][0]["certificate"] == FLAT
+    promoted = await second_case.get(waiting["id"])
+    assert promoted is not None
+    assert promoted["sealRank"] == "FIRST"
+    assert promoted["sealExpiresOn"] == term
+    assert promoted["events"][-1]["kind"] == "PROMOTED"
+    expiring = data(await first_case.gql(EXPIRING, {"d": 3 * 366}))["expiringSeals"]
+    assert [s["id"] for s in expiring] == [waiting["id"]]
+
+
+async def test_renewal_keeps_the_rank_and_extends_the_term(live: tuple[Loop, Admin]) -> None:
+    loop, _ = live
+    first = await done(loop, await loop.create(**seal(1)))
+    renewed = await done(
+        loop,
+        await loop.create(
+            agencyId="realestate-zhangzhou",
+            action="RENEW_SEAL",
+            documentNumber="（2026）闽0602执1号之三",
+            details={"certificate": FLAT},
+        ),
+    )
+    assert renewed["answer"]["result"]["rank"] == "FIRST"
+    measure = await loop.get(first["id"])
+    assert measure is not None
+    assert measure["sealRank"] == "FIRST"
+    assert measure["sealExpiresOn"] == add_years(date.today(), 6).isoformat()
