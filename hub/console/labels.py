@@ -6,6 +6,7 @@ A code without a label is shown as it is, so a new status never breaks a page.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Mapping
 
 from adapters.sdk.registry import installed_classes
@@ -16,6 +17,7 @@ CASE_STATUS = {
     "SETTLED": "和解",
     "CONCLUDED": "执行完毕",
     "TERMINATED": "终结本次执行",
+    "ENDED": "终结执行",
 }
 
 LIVELIHOOD = {
@@ -55,6 +57,11 @@ EVENT_KIND = {
     "RETRY": "重试",
     "STATUS_CHANGED": "状态变更",
     "CLUE_SUBMITTED": "提交线索",
+    "CLUE_CONFIRMED": "采纳线索",
+    "RESENT": "重新发送",
+    "SIGHTING": "布控发现",
+    "PROMOTED": "轮候转首封",
+    "OWNERSHIP_CONFIRMED": "确认财产权属",
 }
 
 SOURCE_STATE = {
@@ -102,7 +109,7 @@ NESTED = {
 ROLE = {
     "court_officer": "法院执行干警",
     "agency_officer": "协助单位经办人",
-    "observer": "案件关注人",
+    "observer": "跟案代表委员",
     "admin": "系统管理员",
 }
 
@@ -114,8 +121,41 @@ OUTCOME = {
     "done": "已办理",
     "frozen": "已冻结",
     "controlled": "已查控",
-    "listed": "已纳入",
-    "delisted": "已移出",
+    "listed": "已纳入失信名单",
+    "delisted": "已移出失信名单",
+    "restricted": "已限制高消费",
+    "lifted": "已解除限制高消费",
+    "already_listed": "此前已纳入名单",
+    "not_listed": "未在名单中",
+    "located": "已查明下落",
+    "person_not_found": "未查到此人",
+    "detained": "已协助拘留",
+    "watching": "布控中",
+    "sighted": "布控发现",
+    "renewed": "已续封",
+    "transferred": "已过户",
+    "unfrozen": "已解除冻结",
+    "deducted": "已扣划",
+    "assessed": "已核定税费",
+    "mediating": "调解中",
+    "completed": "已办结",
+    "owner_mismatch": "权利人与被执行人不符",
+    "already_sealed": "本案已查封该财产",
+    "already_frozen": "本案已冻结该账户",
+    "no_such_property": "无此不动产",
+    "no_such_seal": "本案未查封该财产",
+    "no_such_freeze": "本案未冻结该账户",
+    "no_such_account": "无此账户",
+    "certificate_required": "未载明不动产权证号",
+    "amount_required": "未载明金额",
+    "price_required": "未载明成交价",
+    "ruling_required": "未载明成交确认裁定",
+    "insufficient_funds": "账户余额不足",
+    "not_effective": "轮候冻结尚未生效",
+    "no_wage_arrears_case": "无欠薪案件",
+    "unsupported_action": "协助单位不办理此事项",
+    "error": "协助单位系统出错",
+    "rejected": "协助单位退回",
 }
 
 RESULT_FIELD = {
@@ -130,6 +170,36 @@ RESULT_FIELD = {
     "plate": "车牌号",
     "note": "说明",
     "text": "办理情况",
+    "seal_request_id": "所涉查封请求",
+    "household_address": "户籍地址",
+    "residence": "居住地",
+    "latest_travel": "最近出行",
+    "latest_sighting": "最近出现",
+    "sightings": "发现记录",
+    "plates": "车牌号",
+    "controlled": "已查控车辆",
+    "detained_on": "拘留日期",
+    "place": "地点",
+    "released": "解除查封",
+    "promoted": "转为首封",
+    "renewed_on": "续封日期",
+    "promoted_on": "转为首封日期",
+    "account": "账号",
+    "account_number": "账号",
+    "amount": "金额（元）",
+    "bank": "开户行",
+    "message": "说明",
+    "ruling": "成交确认裁定书文号",
+    "buyer_name": "买受人",
+    "buyer_id": "买受人证件号码",
+    "tax_request_id": "完税协助请求",
+    "new_owner": "新权利人",
+    "transferred_on": "过户日期",
+    "listed_on": "纳入日期",
+    "list": "名单",
+    "measures": "惩戒措施",
+    "term_months": "期限（月）",
+    "decision_number": "决定书文号",
 }
 
 ERROR_CODE = {
@@ -166,7 +236,60 @@ FIELD = {
     "kind": "类别",
     "idempotencyKey": "提交编号",
     "id": "请求编号",
+    "idNumber": "证件号码",
+    "reference": "财产编号",
+    "details.tax_request_id": "完税协助请求",
+    "details.plate": "车牌号",
+    "details.account_number": "账号",
+    "details.amount": "金额",
 }
+
+# the notes the hub writes on events, for people (older rows keep the hub's wording)
+EVENT_NOTE = {
+    "waiting in the console inbox": "已送达协助单位，待窗口签收",
+    "acknowledged with the answer": "随答复一并签收",
+    "reported by the agency": "协助单位报告已收到",
+    "rejected by the agency": "协助单位退回",
+    "completed": "已办结",
+}
+_DELIVERED = re.compile(r"^delivered to (?P<agency>\S+) as (?P<ref>\S+)$")
+_FROM_CLUE = re.compile(r"^(?P<n>\d+) request\(s\) from clue (?P<clue>\d+)$")
+_STATUS_MOVE = re.compile(r"^(?P<old>[A-Z]+) → (?P<new>[A-Z]+)(?:: (?P<note>.*))?$", re.S)
+_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def outcome_text(outcome: object) -> str:
+    """An agency's outcome for people: a known code's label; an unknown code (an agency's
+    own word) as a neutral 已办理; what staff typed as it is."""
+    if outcome is None:
+        return ""
+    text = str(outcome)
+    if text in OUTCOME:
+        return OUTCOME[text]
+    return "已办理" if _CODE.match(text) else text
+
+
+def event_note(note: object, kind: object = None, names: Mapping[str, str] | None = None) -> str:
+    """An event's note for people; ``names``: agency names by id."""
+    if note is None:
+        return ""
+    text = str(note)
+    kind = str(getattr(kind, "value", kind) or "")
+    if text in EVENT_NOTE:
+        return EVENT_NOTE[text]
+    if match := _DELIVERED.match(text):
+        agency = (names or {}).get(match["agency"], "协助单位")
+        return f"已送达{agency}，对方受理编号 {match['ref']}"
+    if match := _FROM_CLUE.match(text):
+        return f"据线索生成协助请求 {match['n']} 项"
+    if match := _STATUS_MOVE.match(text):
+        moved = f"{label(CASE_STATUS, match['old'])} → {label(CASE_STATUS, match['new'])}"
+        return moved + (f"：{match['note']}" if match["note"] else "")
+    if kind == "FAILED":
+        return "多次发送未成功，请检查协助单位系统后重新发送"
+    if kind in ("COMPLETED", "REJECTED", "ANSWERED") or _CODE.match(text):
+        return outcome_text(text)
+    return text
 
 
 @functools.cache
