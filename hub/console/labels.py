@@ -314,6 +314,80 @@ def label(table: Mapping[str, str], code: object) -> str:
     return table.get(text, text)
 
 
+# the hub's messages (written for API clients) as an officer reads them; a message in
+# English that is not here is left out, the code and the field say enough
+MESSAGE = {
+    "the subject is not a party of this case": "该当事人不是本案当事人",
+    "no such agency": "没有这个协助单位",
+    "no such case": "没有这个案件",
+    "no such assistance request": "没有这个协助请求",
+    "no such party": "没有这个当事人",
+    "no such party in this case": "本案没有这个当事人",
+    "no such property clue": "没有这条财产线索",
+    "must not be empty": "不能为空",
+    "must not contain control characters": "不能含有控制字符",
+    "details must be a JSON object": "详情格式有误",
+    "details must be plain JSON": "详情格式有误",
+    "details are too large": "详情过长",
+    "result must be a JSON object": "办理情况格式有误",
+    "a seal ranks FIRST or WAITING": "查封顺位只能是首封或轮候",
+    "expires_on is a date, YYYY-MM-DD": "到期日须为日期，如 2026-12-06",
+    "a new term ends in the future": "新的期限须晚于今天",
+    "rating is 1 to 5": "评分为 1 至 5 分",
+    "choose a rating from 1 to 5": "请选择 1 至 5 分",
+    "choose a party of this case": "请选择本案当事人",
+    "choose at least one proposal": "请至少选择一项",
+    "a request is evaluated only after its answer": "答复之后才能评价",
+    "this request is already evaluated": "该请求已评价",
+    "a query is answered found or not_found": "查询结果只能是查有财产或未查到",
+    "list what was found, one row per property": "请逐项列明查到的财产",
+    "properties are listed, but the outcome says none found": "列有财产，但结果为未查到",
+    "only the addressed agency's officers answer this request": "只有受托协助单位的经办人可以办理",
+    "dossiers are read only by the case's own court officers": "财产档案仅限本案执行法院干警查阅",
+    "this case is outside your scope": "该案件不在您的权限范围内",
+    "this case belongs to another court": "该案件属于其他法院",
+    "only administrators may do this": "仅系统管理员可以操作",
+    "an idempotency key has 1 to 200 characters": "提交编号为 1 至 200 个字符",
+    "this idempotency key was used for another request": "该提交编号已用于其他请求",
+    "this seal is already being lifted": "该查封正在解除中",
+}
+_STATUS_MOVE_ERROR = re.compile(
+    r"^an? (?P<old>[A-Z]+) request cannot (?:become (?P<new>[A-Z]+)|(?P<verb>.+))$"
+)
+_NEEDS_DOCUMENT = re.compile(r"^\S+ needs the court's document number$")
+_DOES_NOT_TAKE = re.compile(r"^agency \S+ does not take \S+$")
+_MAX_LENGTH = re.compile(r"^must be at most (?P<n>\d+) characters$")
+_ENGLISH = re.compile(r"[A-Za-z]{4,}")
+
+
+def field_label(field: str) -> str:
+    """A form field's name for people: ``details.ruling`` as 成交确认裁定书文号."""
+    if field in FIELD:
+        return FIELD[field]
+    last = field.rsplit(".", 1)[-1]
+    if last in RESULT_FIELD:
+        return RESULT_FIELD[last]
+    return "填写内容" if _ENGLISH.search(field) else field
+
+
+def message_text(message: str) -> str | None:
+    """The hub's message in zh-CN, or ``None`` when there is nothing to add in Chinese."""
+    if message in MESSAGE:
+        return MESSAGE[message]
+    if match := _STATUS_MOVE_ERROR.match(message):
+        now = label(REQUEST_STATUS, match["old"])
+        if match["new"]:
+            return f"{now}的请求不能变为{label(REQUEST_STATUS, match['new'])}"
+        return f"{now}的请求不能这样操作"
+    if _NEEDS_DOCUMENT.match(message):
+        return "此事项须填写法律文书号"
+    if _DOES_NOT_TAKE.match(message):
+        return "该协助单位不办理此事项"
+    if match := _MAX_LENGTH.match(message):
+        return f"不能超过 {match['n']} 个字符"
+    return None if _ENGLISH.search(message) else message
+
+
 def error_text(error: HubError) -> str:
     """A sentence for an officer: what kind of failure, in Chinese, then the hub's message."""
     if isinstance(error, RateLimited):
@@ -322,5 +396,30 @@ def error_text(error: HubError) -> str:
     if error.code == "INTERNAL":
         return head  # the message of an unexpected error is not for display
     if isinstance(error, BadUserInput):
-        head = f"{head}（{FIELD.get(error.field, error.field)}）"
-    return f"{head}：{error.message}"
+        head = f"{head}（{field_label(error.field)}）"
+    message = message_text(error.message)
+    return f"{head}：{message}" if message else head
+
+
+def request_title(action: object) -> str:
+    """A request's heading: 查封协助, but 协助拘留 (never 协助拘留协助)."""
+    name = action_label(action)
+    return name if "协助" in name else f"{name}协助"
+
+
+# result values that are codes, by the field they appear in
+RESULT_VALUE: dict[str, Mapping[str, str]] = {
+    "rank": SEAL_RANK,
+    "list": CREDIT_LIST,
+    "mode": TRAVEL_MODE,
+}
+
+
+def result_value(key: object, value: object) -> str:
+    """A value of an answer's field for people: codes labelled, dates as 2026-12-06."""
+    table = RESULT_VALUE.get(str(key))
+    if table is not None:
+        return label(table, value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return "" if value is None else str(value)

@@ -162,6 +162,8 @@ def _environment() -> jinja2.Environment:
         L=labels,
         label=labels.label,
         action_label=labels.action_label,
+        request_title=labels.request_title,
+        result_value=labels.result_value,
         prefix=PREFIX,
         csrf_field=sessions.CSRF_FIELD,
         qs=lambda **kw: urlencode({k: v for k, v in kw.items() if v not in (None, "")}),
