@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     poll_after_s: float = 30.0  # poll an agency when no callback came in this long
     callback_max_age_s: float = 300.0
 
+    # enforcement rules
+    seal_reminder_days: int = 30  # remind officers this long before an effective seal lapses
+    recheck_interval_days: int = 180  # 终本 cases: re-query the respondents' property this often
+    recheck_years: int = 5  # ... for this long after the case was terminated
+
     agencies: list[AgencyConfig] = Field(default_factory=list)
     due_days: dict[str, int] = Field(default_factory=dict)  # "kind.ACTION" or "ACTION" -> days
 

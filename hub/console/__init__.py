@@ -13,7 +13,14 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hub.console import admin_pages, cases_pages, dossier_pages, requests_pages, signin
+from hub.console import (
+    admin_pages,
+    cases_pages,
+    dossier_pages,
+    requests_pages,
+    rules_pages,
+    signin,
+)
 from hub.console.web import PREFIX, STATIC
 from hub.state import HubState
 
@@ -34,6 +41,7 @@ def console_routes(hub: HubState) -> list[BaseRoute]:
         Route("/cases/{number}/requests/new", requests_pages.new_request),
         Route("/cases/{number}/requests", requests_pages.create_request, methods=["POST"]),
         Route("/agencies", admin_pages.agencies),
+        Route("/cases/{number}/ownership", rules_pages.confirm_ownership, methods=["POST"]),
         Mount("/static", StaticFiles(directory=STATIC), name="console-static"),
     ]
     return [Mount(PREFIX, routes=routes)]

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from hub import assistance, policy
+from hub import assistance, ownership, policy, watches
 from hub import cases as case_service
 from hub import clues as clue_service
 from hub.auth import Role
@@ -61,10 +61,22 @@ async def case_list(visit: Visit) -> Response:
         listing = await case_service.list_cases(
             visit.hub.db, visit.principal, _case_filter(query), PAGE_SIZE, None
         )
+    reminders: dict[str, Any] = {"alerts": [], "expiring": []}
+    if visit.principal.role is Role.COURT_OFFICER:
+        reminders["alerts"] = await watches.watch_alerts(visit.hub, visit.principal)
+        reminders["expiring"] = await assistance.expiring_seals(
+            visit.hub, visit.principal, visit.hub.settings.seal_reminder_days
+        )
     return render(
         visit.request,
         "cases.html",
-        {"page": listing, "query": query, "today": date.today()},
+        {
+            "page": listing,
+            "query": query,
+            "today": date.today(),
+            "agency_names": {a.id: a.config.name for a in visit.hub.agencies},
+            **reminders,
+        },
         visit=visit,
     )
 
@@ -105,6 +117,10 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
         "parties_by_id": {p.id: p for p in case.parties},
         "clue_kinds": clue_service.clue_kinds(),
         "today": date.today(),
+        "confirmations": (await ownership.confirmations_for_cases(db, [case.id]))[case.id]
+        if policy.sees_full_id_numbers(visit.principal, case)
+        else [],
+        "watch_alerts": await watches.watch_alerts(visit.hub, visit.principal, case.number),
     }
 
 

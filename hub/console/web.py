@@ -157,6 +157,7 @@ def _environment() -> jinja2.Environment:
         note=_note,
         outcome=labels.outcome_text,
         scope=_scope,
+        zh=lambda message: labels.message_text(str(message)) or "" if message else "",
     )
     env.globals.update(
         L=labels,

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
+import httpx
 import sqlalchemy as sa
 
 from hub.models import AuditEntry
 from tests.assistance.loop import Admin, Loop, code, data, error
+from tests.console.conftest import csrf_of, sign_in
 
 PUTIAN_FLAT = "闽(2016)莆田市不动产权第0045678号"  # owner-less, in 陈某某's name
 CONFIRM = """mutation($c: String!, $i: String!, $r: String!, $n: String!) {
@@ -88,3 +92,43 @@ async def test_records_matched_by_id_need_no_confirmation(live: tuple[Loop, Admi
         )
     )["createAssistanceRequest"]
     assert created["status"] in {"PENDING", "DISPATCHED"}
+
+
+async def test_the_dossier_page_confirms_a_name_only_record(live: tuple[Loop, Admin]) -> None:
+    loop, _ = live
+    parties = data(
+        await loop.gql(
+            "query($n: String!) { case(number: $n) { parties { id idNumber } } }",
+            {"n": loop.number},
+        )
+    )["case"]["parties"]
+    debtor = next(p["id"] for p in parties if p["idNumber"] == DEBTOR)
+    case_url = f"/console/cases/{quote(loop.number, safe='')}"
+    async with httpx.AsyncClient(base_url=loop.live.url, timeout=30) as client:
+        assert (await sign_in(client, loop.court)).status_code == 303
+        page = (await client.get(f"{case_url}/dossier", params={"party": debtor})).text
+        row = _row(page, PUTIAN_FLAT)
+        assert "ownership-form" in row and "查封此房产" not in row
+        assert "查封此房产" in _row(page, "闽(2019)漳州市不动产权第0012345号")
+        posted = await client.post(
+            f"{case_url}/ownership",
+            data={
+                "party": debtor,
+                "reference": PUTIAN_FLAT,
+                "note": "不动产登记簿载明的身份证号与被执行人一致",
+                "csrf": csrf_of(page),
+            },
+        )
+        assert posted.status_code == 303
+        page = (await client.get(posted.headers["location"])).text
+        assert "已确认该财产属被执行人" in page
+        row = _row(page, PUTIAN_FLAT)
+        assert "已确认属被执行人" in row and "查封此房产" in row
+        assert "ownership-form" not in row
+        case_page = (await client.get(case_url)).text
+        assert "财产权属确认" in case_page and "不动产登记簿载明的身份证号" in case_page
+
+
+def _row(page: str, reference: str) -> str:
+    start = page.index(f'data-reference="{reference}"')
+    return page[start : page.index("</tr>", start)]
