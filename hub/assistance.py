@@ -39,7 +39,7 @@ from sqlalchemy.orm import aliased, selectinload
 
 from adapters.sdk.declare import ActionSpec, Effect
 from adapters.sdk.records import DispatchReceipt, OrderProgress
-from hub import audit, due, ownership, policy, prerequisites, seals, watches
+from hub import audit, decisions, due, ownership, policy, prerequisites, seals, watches
 from hub.agencies import Agency
 from hub.auth import Principal, Role
 from hub.cases import find_case
@@ -312,6 +312,7 @@ async def _create_in(
         return existing, False
     await ownership.require_confirmed(session, clean.agency, clean.spec, case, party, clean.details)
     await prerequisites.require_met(session, clean.spec, case, clean.details)
+    decisions.check_details(clean.spec, clean.details)
     details = dict(clean.details)
     unseals: str | None = None
     if clean.spec.effect in (Effect.LIFT, Effect.RENEW):
@@ -345,6 +346,7 @@ async def _create_in(
     )
     session.add(row)
     await session.flush()
+    await decisions.record(session, clean.spec, row, case, party, principal)
     session.add(
         RequestEvent(
             request_id=row.id,
@@ -1039,3 +1041,24 @@ async def apply_progress(
         await _reject(session, loaded, (progress.outcome or "rejected by the agency")[:2000], actor)
         changed = True
     return changed
+
+
+# -- for the services built on requests (credit repair, re-checks) -------------------------------
+
+
+def validated(hub: HubState, data: RequestData) -> _Clean:
+    """``data`` checked as ``create_request`` checks it."""
+    return _validate(hub, data)
+
+
+async def create_in(
+    session: AsyncSession,
+    hub: HubState,
+    principal: Principal,
+    clean: _Clean,
+    case: Case,
+    party: Party,
+) -> tuple[AssistanceRequest, bool]:
+    """A request created inside the caller's transaction (the caller wakes the dispatcher)."""
+    policy.require_respondent(party)
+    return await _create_in(session, hub, principal, clean, case, party)

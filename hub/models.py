@@ -315,3 +315,48 @@ class OwnershipConfirmation(Base):
     note: Mapped[str] = mapped_column(Text)
     confirmed_by: Mapped[str] = mapped_column(String(100))
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CourtDecision(Base):
+    """A decision of the court an agency publishes (失信名单, 限制高消费: effect DECISION).
+
+    Recorded when the court makes it, whatever the agency later answers: the
+    agency enforces the decision, it does not take it. A revoking decision
+    (DELIST revokes LIST_DISHONEST, as its action's ``lifts`` says) ends only
+    the decisions of the action it names.
+    """
+
+    __tablename__ = "court_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    agency_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    document_number: Mapped[str | None] = mapped_column(String(100))
+    measures: Mapped[list[str]] = mapped_column(JSON, default=list)
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    request_id: Mapped[str | None] = mapped_column(ForeignKey("assistance_requests.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_request_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class CreditRepair(Base):
+    """信用修复: the debtor performed or committed (信用承诺); an officer approves, and the
+    revoking decisions follow. Each step is an event of the case and an audit entry."""
+
+    __tablename__ = "credit_repairs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    basis: Mapped[str] = mapped_column(String(16))  # PERFORMED | COMMITTED
+    note: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING | APPROVED
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    document_number: Mapped[str | None] = mapped_column(String(100))

@@ -25,7 +25,7 @@ from schema.vocabulary import ClueKind
 if TYPE_CHECKING:
     from schema.assistance import AssistanceRequest, AssistanceStatusCount
     from schema.dossier import Dossier
-    from schema.rules import OwnershipConfirmation
+    from schema.rules import CourtDecision, CreditRepair, OwnershipConfirmation
 
 # The services' enums are the graph's enums (strawberry.enum registers them in place).
 CaseStatus = service.CaseStatus
@@ -252,6 +252,22 @@ class Case:
         from schema.rules import confirmations_of_case
 
         return await confirmations_of_case(info, self.row)
+
+    @strawberry.field(description="The court's credit decisions (失信, 限高), in force or revoked.")
+    async def court_decisions(
+        self, info: Info
+    ) -> list[Annotated[CourtDecision, strawberry.lazy("schema.rules")]]:
+        from schema.rules import decisions_of_case
+
+        return await decisions_of_case(info, self.row)
+
+    @strawberry.field(description="Credit repairs (信用修复) of the case's respondents.")
+    async def credit_repairs(
+        self, info: Info
+    ) -> list[Annotated[CreditRepair, strawberry.lazy("schema.rules")]]:
+        from schema.rules import repairs_of_case
+
+        return await repairs_of_case(info, self.row)
 
     @strawberry.field(description="How many of the case's requests are in each status.")
     async def requests_by_status(
