@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     Dialect,
@@ -360,3 +361,21 @@ class CreditRepair(Base):
     approved_by: Mapped[str | None] = mapped_column(String(100))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     document_number: Mapped[str | None] = mapped_column(String(100))
+
+
+class RecheckSchedule(Base):
+    """终本 re-checks of one TERMINATED case: durable, claimed by the workers like the outbox."""
+
+    __tablename__ = "recheck_schedules"
+    __table_args__ = (Index("ix_recheck_schedules_due", "active", "next_due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the property references known so far ("real_estate:<certificate>"): news is the rest
+    known: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -118,9 +118,35 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_credit_repairs"),
     )
     op.create_index("ix_credit_repairs_case_id", "credit_repairs", ["case_id"])
+    op.create_table(
+        "recheck_schedules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "case_id",
+            sa.Integer(),
+            sa.ForeignKey(
+                "cases.id", name="fk_recheck_schedules_case_id_cases", ondelete="CASCADE"
+            ),
+            nullable=False,
+        ),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("next_due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("runs", sa.Integer(), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("known", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_recheck_schedules"),
+        sa.UniqueConstraint("case_id", name="uq_recheck_schedules_case_id"),
+    )
+    op.create_index(
+        "ix_recheck_schedules_due", "recheck_schedules", ["active", "next_due_at"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_recheck_schedules_due", table_name="recheck_schedules")
+    op.drop_table("recheck_schedules")
     op.drop_index("ix_credit_repairs_case_id", table_name="credit_repairs")
     op.drop_table("credit_repairs")
     op.drop_index("ix_court_decisions_case_id", table_name="court_decisions")
