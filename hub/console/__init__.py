@@ -42,6 +42,12 @@ def console_routes(hub: HubState) -> list[BaseRoute]:
         Route("/cases/{number}/requests", requests_pages.create_request, methods=["POST"]),
         Route("/agencies", admin_pages.agencies),
         Route("/cases/{number}/ownership", rules_pages.confirm_ownership, methods=["POST"]),
+        Route("/cases/{number}/credit-repairs", rules_pages.record_repair, methods=["POST"]),
+        Route(
+            "/cases/{number}/credit-repairs/{id}/approve",
+            rules_pages.approve_repair,
+            methods=["POST"],
+        ),
         Mount("/static", StaticFiles(directory=STATIC), name="console-static"),
     ]
     return [Mount(PREFIX, routes=routes)]

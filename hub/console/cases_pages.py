@@ -96,6 +96,8 @@ def party_by_id(case: Case, raw: str | None) -> Party | None:
 
 
 async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
+    from hub.console import rules_pages  # its forms come back to these pages
+
     db = visit.hub.db
     clues = (await clue_service.clues_for_cases(db, [case.id]))[0]
     events = (await case_service.case_events(db, [case.id]))[case.id]
@@ -121,6 +123,8 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
         if policy.sees_full_id_numbers(visit.principal, case)
         else [],
         "watch_alerts": await watches.watch_alerts(visit.hub, visit.principal, case.number),
+        **await rules_pages.credit_context(visit, case),
+        "rule_notices": rules_pages.NOTICES,
     }
 
 
@@ -128,7 +132,8 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
 async def case_detail(visit: Visit) -> Response:
     case = await load_case(visit, visit.request.path_params["number"])
     context = await case_context(visit, case)
-    context["notice"] = NOTICES.get(visit.request.query_params.get("done", ""))
+    done = visit.request.query_params.get("done", "")
+    context["notice"] = NOTICES.get(done) or context["rule_notices"].get(done)
     return render(visit.request, "case.html", context, visit=visit)
 
 

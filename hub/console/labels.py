@@ -62,6 +62,13 @@ EVENT_KIND = {
     "SIGHTING": "布控发现",
     "PROMOTED": "轮候转首封",
     "OWNERSHIP_CONFIRMED": "确认财产权属",
+    "DECISION": "作出决定",
+    "DECISION_REVOKED": "撤销决定",
+    "CREDIT_REPAIR_REQUESTED": "申请信用修复",
+    "CREDIT_REPAIR_APPROVED": "准予信用修复",
+    "RECHECK_SCHEDULED": "终本定期复查",
+    "RECHECKED": "终本复查",
+    "RECHECK_FOUND": "复查发现财产",
 }
 
 SOURCE_STATE = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +19,8 @@ from urllib.parse import quote
 import pytest
 from playwright.async_api import Browser, Page
 
+from hub import rechecks
+from hub.models import utcnow
 from tests.assistance.loop import ANSWER, DEBTOR, ZHOU, Admin, Loop, case_input, data
 from tests.console.test_browser import chromium, shot
 
@@ -148,6 +151,30 @@ async def test_the_console_reads_in_chinese(live: tuple[Loop, Admin]) -> None:
     )
     parties = data(await hub.gql(PARTY_IDS, {"n": NUMBER}, token=officer))["case"]["parties"]
     debtor = next(p["id"] for p in parties if p["idNumber"] == DEBTOR)
+    # a name-only record confirmed, a credit repair waiting, a terminated case re-checked
+    confirm = (
+        "mutation($c: String!, $i: String!, $r: String!, $n: String!) {"
+        " confirmOwnership(caseNumber: $c, idNumber: $i, reference: $r, note: $n) }"
+    )
+    args = {"c": NUMBER, "i": DEBTOR, "r": PUTIAN_FLAT, "n": "购房合同载明的买受人即被执行人"}
+    data(await hub.gql(confirm, args, token=officer))
+    repair = (
+        "mutation($c: String!, $i: String!, $n: String!) { recordCreditRepair(caseNumber: $c,"
+        " idNumber: $i, basis: COMMITTED, note: $n) { id } }"
+    )
+    data(await hub.gql(repair, {"c": NUMBER, "i": DEBTOR, "n": "签署信用承诺书"}, token=officer))
+    ended = "（2026）闽0602执3089号"
+    data(await hub.gql(FILE, {"input": case_input(ended)}, token=officer))
+    terminate = (
+        'mutation($n: String!) { updateCaseStatus(number: $n, status: TERMINATED, note: "无财产")'
+        " { status } }"
+    )
+    data(await hub.gql(terminate, {"n": ended}, token=officer))
+    start = utcnow()
+    await rechecks.tick(hub.state, start)
+    await rechecks.tick(hub.state, start + timedelta(days=181))
+    observer = await hub.token("observer", NUMBER, name="市人大代表 王某")
+    police = await hub.token("agency_officer", "police-fujian", name="福建省公安厅 指挥中心")
 
     base = hub.url
     case_url = f"{base}/console/cases/{quote(NUMBER, safe='')}"
@@ -171,6 +198,16 @@ async def test_the_console_reads_in_chinese(live: tuple[Loop, Admin]) -> None:
             ("answered", answered),
         ):
             await visit(page, f"{base}/console/requests/{rid}", f"request-{name}", found)
+
+        await visit(page, f"{base}/console/cases/{quote(ended, safe='')}", "case-terminated", found)
+
+        page = await signed_in(browser, base, observer)
+        await visit(page, case_url, "observer-case", found)
+        assert "跟案代表委员" in await page.inner_text("header")
+
+        page = await signed_in(browser, base, police)
+        await visit(page, f"{base}/console/inbox?status=ALL", "police-inbox", found)
+        await visit(page, f"{base}/console/requests/{watch}", "police-watch", found)
 
         page = await signed_in(browser, base, window_officer)
         await visit(page, f"{base}/console/inbox", "inbox", found)
