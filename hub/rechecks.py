@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from adapters.sdk.records import Subject, SubjectKind
-from hub import audit, dossier
+from hub import audit, dossier, reminders
 from hub.auth import Principal, Role
 from hub.errors import HubError
 from hub.models import Case, CaseEvent, DossierSnapshot, Party, RecheckSchedule, utcnow
@@ -194,7 +194,8 @@ async def tick(hub: HubState, now: datetime | None = None) -> int:
 
 
 class Rechecker:
-    """``tick`` every ``period_s`` in the background, for the worker."""
+    """``tick`` (and the seal expiry reminders) every ``period_s`` in the background, for the
+    worker."""
 
     def __init__(self, hub: HubState, period_s: float = 600.0) -> None:
         self.hub = hub
@@ -214,6 +215,7 @@ class Rechecker:
         while True:
             try:
                 await tick(self.hub)
+                await reminders.remind_expiring(self.hub)
             except Exception:  # a bad tick must not end the schedule: logged, tried again
                 log.exception("re-check tick failed")
             await asyncio.sleep(self.period_s)

@@ -69,6 +69,7 @@ EVENT_KIND = {
     "RECHECK_SCHEDULED": "终本定期复查",
     "RECHECKED": "终本复查",
     "RECHECK_FOUND": "复查发现财产",
+    "EXPIRY_REMINDER": "到期提醒",
 }
 
 SOURCE_STATE = {

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
+
+import httpx
 
 from tests.assistance.loop import Admin, Loop, data, error
+from tests.console.conftest import csrf_of, sign_in
 
 DEBTOR = "350602198003150015"
 CASE = """query($n: String!) { case(number: $n) {
@@ -116,3 +120,57 @@ async def test_credit_repair_commitment_approved_lifts_what_is_in_force(
         await loop.gql(APPROVE, {"id": repair["id"], "d": "（2026）闽0602执1号决定书之四"})
     )
     assert again["extensions"]["code"] == "CONFLICT"
+
+
+async def test_the_case_page_records_and_approves_a_credit_repair(
+    live: tuple[Loop, Admin],
+) -> None:
+    loop, _ = live
+    await decide(loop, "RESTRICT_CONSUMPTION", 1, term_months=12)
+    parties = data(
+        await loop.gql(
+            "query($n: String!) { case(number: $n) { parties { id idNumber } } }",
+            {"n": loop.number},
+        )
+    )["case"]["parties"]
+    debtor = next(p["id"] for p in parties if p["idNumber"] == DEBTOR)
+    case_url = f"/console/cases/{quote(loop.number, safe='')}"
+    async with httpx.AsyncClient(base_url=loop.live.url, timeout=30) as client:
+        assert (await sign_in(client, loop.court)).status_code == 303
+        page = (await client.get(case_url)).text
+        assert 'data-decision="RESTRICT_CONSUMPTION"' in page and "生效中" in page
+        assert "12 个月" in page
+        posted = await client.post(
+            f"{case_url}/credit-repairs",
+            data={
+                "party": debtor,
+                "basis": "PERFORMED",
+                "note": "已全额履行",
+                "csrf": csrf_of(page),
+            },
+        )
+        assert posted.status_code == 303
+        page = (await client.get(posted.headers["location"])).text
+        assert "已登记信用修复申请" in page and "已履行：已全额履行" in page
+        repair = data(await loop.gql(CASE, {"n": loop.number}))["case"]["creditRepairs"][0]
+        posted = await client.post(
+            f"{case_url}/credit-repairs/{repair['id']}/approve",
+            data={"document_number": "（2026）闽0602执1号决定书之九", "csrf": csrf_of(page)},
+        )
+        assert posted.status_code == 303
+        page = (await client.get(posted.headers["location"])).text
+        assert "已准予信用修复（（2026）闽0602执1号决定书之九）" in page
+    case = await decisions(loop)
+    [lift] = [
+        r
+        for r in data(
+            await loop.gql(
+                "query($n: String!) { case(number: $n) { assistanceRequests { id action } } }",
+                {"n": loop.number},
+            )
+        )["case"]["assistanceRequests"]
+        if r["action"] == "LIFT_RESTRICTION"
+    ]
+    await loop.wait_status(lift["id"], {"COMPLETED"})
+    assert [d["inForce"] for d in case["courtDecisions"]] == [False]
+    assert await lists_of_case(loop) == []

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 
+from hub import reminders
 from hub.seals import add_years
 from tests.assistance.loop import Admin, Loop, data, file_case
 
@@ -80,3 +81,21 @@ async def test_renewal_keeps_the_rank_and_extends_the_term(live: tuple[Loop, Adm
     assert measure is not None
     assert measure["sealRank"] == "FIRST"
     assert measure["sealExpiresOn"] == add_years(date.today(), 6).isoformat()
+
+
+async def test_an_effective_seal_is_reminded_once_before_it_lapses(
+    live: tuple[Loop, Admin],
+) -> None:
+    loop, _ = live
+    first = await done(loop, await loop.create(**seal(1)))
+    lapses = date.fromisoformat(str(first["sealExpiresOn"]))
+    hub = loop.live.state
+    early = datetime.combine(lapses - timedelta(days=40), time(4), tzinfo=UTC)
+    assert await reminders.remind_expiring(hub, early) == 0
+    due = datetime.combine(lapses - timedelta(days=20), time(4), tzinfo=UTC)
+    assert await reminders.remind_expiring(hub, due) == 1
+    assert await reminders.remind_expiring(hub, due + timedelta(days=1)) == 0  # once a term
+    node = await loop.get(str(first["id"]))
+    assert node is not None
+    reminder = node["events"][-1]
+    assert reminder["kind"] == "EXPIRY_REMINDER" and lapses.isoformat() in reminder["note"]
