@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sdk.declare import Effect
+from hub.errors import BadUserInput
 from hub.models import AssistanceRequest, Case, RequestEvent, utcnow
 from hub.validation import normalize_case_number
 
@@ -51,7 +52,7 @@ def _date(raw: object) -> date | None:
 def _same_case(a: str, b: object) -> bool:
     try:
         return normalize_case_number(str(b), field="case_number") == a
-    except Exception:  # a case number the agency wrote its own way: not ours
+    except BadUserInput:  # a case number the agency wrote its own way: not ours
         return False
 
 
