@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from adapters.sdk.records import Subject, SubjectKind
-from hub import audit, dossier, reminders
+from hub import audit, dossier, reminders, seals
 from hub.auth import Principal, Role
 from hub.errors import HubError
 from hub.models import Case, CaseEvent, DossierSnapshot, Party, RecheckSchedule, utcnow
@@ -216,6 +216,7 @@ class Rechecker:
             try:
                 await tick(self.hub)
                 await reminders.remind_expiring(self.hub)
+                await seals.promote_from_snapshots(self.hub)
             except Exception:  # a bad tick must not end the schedule: logged, tried again
                 log.exception("re-check tick failed")
             await asyncio.sleep(self.period_s)

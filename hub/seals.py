@@ -8,10 +8,17 @@ and the new term's end (``expires_on``) when the agency gives one. The hub's
 own waiting measure on that record for that case becomes FIRST, its term
 running to the agency's date or, when none is given, from today for the
 action's ``term_years`` (kept on the request at creation).
+
+A promotion the hub did not cause (another court lifted the first seal) is
+learned from the dossier: ``promote_from_snapshots`` (run by the worker's
+scheduler) looks up each waiting measure's record in the latest dossier
+snapshot read after the measure, and promotes it when the record's nested
+measures show this case's seal as FIRST.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from typing import Any
 
@@ -19,8 +26,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sdk.declare import Effect
+from adapters.sdk.records import Subject, SubjectKind
 from hub.errors import BadUserInput
-from hub.models import AssistanceRequest, Case, RequestEvent, utcnow
+from hub.models import AssistanceRequest, Case, DossierSnapshot, Party, RequestEvent, utcnow
+from hub.sources import decode, screen
+from hub.state import HubState
 from hub.validation import normalize_case_number
 
 PROMOTED = "PROMOTED"
@@ -123,3 +133,76 @@ def effective_term(rank: str | None, expires: date | None, term_years: int | Non
     if expires is not None or rank is None:
         return expires
     return term_end(utcnow().date(), term_years)
+
+
+def _own_first(record: object, case: Case) -> object | None:
+    """This case's effective measure among the record's nested ones (its seals, freezes)."""
+    for f in dataclasses.fields(record):  # type: ignore[arg-type]
+        for item in getattr(record, f.name) if isinstance(getattr(record, f.name), tuple) else ():
+            if (
+                getattr(item, "court", None) == case.court_code
+                and getattr(item, "rank", None) == "FIRST"
+                and _same_case(case.number, getattr(item, "case_number", ""))
+            ):
+                return item
+    return None
+
+
+async def promote_from_snapshots(hub: HubState) -> int:
+    """Waiting measures the latest dossier reads show as effective, promoted; how many."""
+    promoted = 0
+    async with hub.db.transaction() as session:
+        rows = await session.execute(
+            select(AssistanceRequest, Case, Party)
+            .join(Case, Case.id == AssistanceRequest.case_id)
+            .join(Party, Party.id == AssistanceRequest.party_id)
+            .where(
+                AssistanceRequest.effect == Effect.ENCUMBER.value,
+                AssistanceRequest.status == "COMPLETED",
+                AssistanceRequest.seal_rank == "WAITING",
+            )
+        )
+        for measure, case, party in rows.all():
+            agency = hub.agencies.get(measure.agency_id)
+            spec = agency.action(measure.action) if agency is not None else None
+            if agency is None or spec is None or spec.reference is None:
+                continue
+            capability = next((c for c in agency.capabilities if c.name == spec.capability), None)
+            if capability is None or capability.asset is None:
+                continue
+            snapshot = await session.get(
+                DossierSnapshot, (agency.id, capability.name, party.id_number)
+            )
+            answered = measure.answered_at
+            if snapshot is None or (answered is not None and snapshot.fetched_at <= answered):
+                continue  # nothing read since the agency said it waits
+            subject = Subject(party.id_number, party.name, SubjectKind(party.kind))
+            try:
+                records = screen(capability, subject, decode(capability, snapshot.payload))
+            except ValueError:
+                continue
+            reference = measure.details.get(spec.reference)
+            attribute = capability.asset.reference
+            record = next((r for r in records if getattr(r, attribute, None) == reference), None)
+            first = _own_first(record, case) if record is not None else None
+            if first is None:
+                continue
+            expires = getattr(first, "expires_on", None)
+            measure.seal_rank = "FIRST"
+            measure.seal_expires_on = (
+                expires
+                if isinstance(expires, date)
+                else term_end(utcnow().date(), measure.term_years)
+            )
+            measure.version = (measure.version or 0) + 1
+            shown = measure.seal_expires_on.isoformat() if measure.seal_expires_on else "未定"
+            session.add(
+                RequestEvent(
+                    request_id=measure.id,
+                    kind=PROMOTED,
+                    actor="hub:seals",
+                    note=f"登记机构记载本案查封已转为首封，期限至 {shown}",
+                )
+            )
+            promoted += 1
+    return promoted

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from hub import reminders
+from hub import reminders, seals
 from hub.seals import add_years
 from tests.assistance.loop import Admin, Loop, data, file_case
 
@@ -99,3 +99,51 @@ async def test_an_effective_seal_is_reminded_once_before_it_lapses(
     assert node is not None
     reminder = node["events"][-1]
     assert reminder["kind"] == "EXPIRY_REMINDER" and lapses.isoformat() in reminder["note"]
+
+
+SHOP = "闽(2020)漳州市不动产权第0023456号"  # first sealed by another court (闽0603)
+DOSSIER = """query($c: String!, $i: String!) { dossier(caseNumber: $c, idNumber: $i) {
+  realEstate { certificateNumber seals { court caseNumber rank } } } }"""
+
+
+async def test_a_promotion_the_hub_did_not_cause_is_learned_from_the_dossier(
+    live: tuple[Loop, Admin],
+) -> None:
+    loop, admin = live
+    url = f"{admin.urls['realestate']}/_admin/world"
+    world = (await admin.client.get(url)).json()
+    shop = next(p for p in world["real_estate"] if p["certificate"] == SHOP)
+    shop["seals"][0]["expires_on"] = add_years(date.today(), 1).isoformat()  # still in force
+    assert (await admin.client.put(url, json=world)).status_code == 200
+    waiting = await done(
+        loop,
+        await loop.create(
+            agencyId="realestate-zhangzhou",
+            action="SEAL",
+            documentNumber="（2026）闽0602执1号之一",
+            details={"certificate": SHOP},
+        ),
+    )
+    assert (waiting["sealRank"], waiting["sealExpiresOn"]) == ("WAITING", None)
+    hub = loop.live.state
+    assert await seals.promote_from_snapshots(hub) == 0
+
+    # the other court lifts its seal at the registry: ours takes effect there
+    world = (await admin.client.get(url)).json()
+    shop = next(p for p in world["real_estate"] if p["certificate"] == SHOP)
+    ours = next(s for s in shop["seals"] if s["court"] == "闽0602")
+    ours.update(rank="FIRST", expires_on=add_years(date.today(), 3).isoformat())
+    shop["seals"] = [ours]
+    assert (await admin.client.put(url, json=world)).status_code == 200
+    assert await seals.promote_from_snapshots(hub) == 0  # the hub has not read it yet
+
+    read = data(await loop.gql(DOSSIER, {"c": loop.number, "i": "350602198003150015"}))
+    [holding] = [h for h in read["dossier"]["realEstate"] if h["certificateNumber"] == SHOP]
+    assert holding["seals"] == [{"court": "闽0602", "caseNumber": loop.number, "rank": "FIRST"}]
+    assert await seals.promote_from_snapshots(hub) == 1
+    node = await loop.get(str(waiting["id"]))
+    assert node is not None
+    assert node["sealRank"] == "FIRST"
+    assert node["sealExpiresOn"] == add_years(date.today(), 3).isoformat()
+    assert node["events"][-1]["kind"] == "PROMOTED"
+    assert await seals.promote_from_snapshots(hub) == 0
