@@ -113,7 +113,7 @@ async def _schedule_new(hub: HubState, now: datetime) -> int:
                     kind="RECHECK_SCHEDULED",
                     actor=ACTOR,
                     note=f"终结本次执行后每 {hub.settings.recheck_interval_days} 天复查财产，"
-                    f"首次 {(now + interval).date().isoformat()}",
+                    f"首次 {(now + interval).astimezone(seals.SHANGHAI).date().isoformat()}",
                 )
             )
             made += 1

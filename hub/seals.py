@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +35,12 @@ from hub.state import HubState
 from hub.validation import normalize_case_number
 
 PROMOTED = "PROMOTED"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_today() -> date:
+    """Terms are counted in the court's calendar days, as the agencies count them."""
+    return utcnow().astimezone(SHANGHAI).date()
 
 
 def add_years(day: date, years: int) -> date:
@@ -87,7 +94,7 @@ async def apply_promotions(
     if not isinstance(promoted, list) or not promoted:
         return []
     changed: list[AssistanceRequest] = []
-    today = utcnow().date()
+    today = local_today()
     for entry in promoted:
         if not isinstance(entry, dict):
             continue
@@ -132,7 +139,7 @@ def effective_term(rank: str | None, expires: date | None, term_years: int | Non
         return None
     if expires is not None or rank is None:
         return expires
-    return term_end(utcnow().date(), term_years)
+    return term_end(local_today(), term_years)
 
 
 def _own_first(record: object, case: Case) -> object | None:
@@ -192,7 +199,7 @@ async def promote_from_snapshots(hub: HubState) -> int:
             measure.seal_expires_on = (
                 expires
                 if isinstance(expires, date)
-                else term_end(utcnow().date(), measure.term_years)
+                else term_end(local_today(), measure.term_years)
             )
             measure.version = (measure.version or 0) + 1
             shown = measure.seal_expires_on.isoformat() if measure.seal_expires_on else "未定"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from hub import reminders, seals
-from hub.seals import add_years
+from hub.seals import add_years, local_today
 from tests.assistance.loop import Admin, Loop, data, file_case
 
 FLAT = "闽(2019)漳州市不动产权第0012345号"
@@ -35,7 +35,7 @@ async def test_a_waiting_seal_gains_its_term_when_the_first_is_lifted(
     second_case = await file_case(first_case.live, 2)
     first = await done(first_case, await first_case.create(**seal(1)))
     assert first["sealRank"] == "FIRST"
-    term = add_years(date.today(), 3).isoformat()
+    term = add_years(local_today(), 3).isoformat()
     assert first["sealExpiresOn"] == term
 
     waiting = await done(second_case, await second_case.create(**seal(2)))
@@ -80,7 +80,7 @@ async def test_renewal_keeps_the_rank_and_extends_the_term(live: tuple[Loop, Adm
     measure = await loop.get(first["id"])
     assert measure is not None
     assert measure["sealRank"] == "FIRST"
-    assert measure["sealExpiresOn"] == add_years(date.today(), 6).isoformat()
+    assert measure["sealExpiresOn"] == add_years(local_today(), 6).isoformat()
 
 
 async def test_an_effective_seal_is_reminded_once_before_it_lapses(
@@ -113,7 +113,7 @@ async def test_a_promotion_the_hub_did_not_cause_is_learned_from_the_dossier(
     url = f"{admin.urls['realestate']}/_admin/world"
     world = (await admin.client.get(url)).json()
     shop = next(p for p in world["real_estate"] if p["certificate"] == SHOP)
-    shop["seals"][0]["expires_on"] = add_years(date.today(), 1).isoformat()  # still in force
+    shop["seals"][0]["expires_on"] = add_years(local_today(), 1).isoformat()  # still in force
     assert (await admin.client.put(url, json=world)).status_code == 200
     waiting = await done(
         loop,
@@ -132,7 +132,7 @@ async def test_a_promotion_the_hub_did_not_cause_is_learned_from_the_dossier(
     world = (await admin.client.get(url)).json()
     shop = next(p for p in world["real_estate"] if p["certificate"] == SHOP)
     ours = next(s for s in shop["seals"] if s["court"] == "闽0602")
-    ours.update(rank="FIRST", expires_on=add_years(date.today(), 3).isoformat())
+    ours.update(rank="FIRST", expires_on=add_years(local_today(), 3).isoformat())
     shop["seals"] = [ours]
     assert (await admin.client.put(url, json=world)).status_code == 200
     assert await seals.promote_from_snapshots(hub) == 0  # the hub has not read it yet
@@ -144,6 +144,6 @@ async def test_a_promotion_the_hub_did_not_cause_is_learned_from_the_dossier(
     node = await loop.get(str(waiting["id"]))
     assert node is not None
     assert node["sealRank"] == "FIRST"
-    assert node["sealExpiresOn"] == add_years(date.today(), 3).isoformat()
+    assert node["sealExpiresOn"] == add_years(local_today(), 3).isoformat()
     assert node["events"][-1]["kind"] == "PROMOTED"
     assert await seals.promote_from_snapshots(hub) == 0
