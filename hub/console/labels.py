@@ -250,6 +250,8 @@ FIELD = {
     "details.plate": "车牌号",
     "details.account_number": "账号",
     "details.amount": "金额",
+    "details.term_months": "惩戒期限",
+    "details.measures": "惩戒措施",
 }
 
 # the notes the hub writes on events, for people (older rows keep the hub's wording)

@@ -288,6 +288,10 @@ async def create_request(visit: Visit) -> Response:
     try:
         if party is None:
             raise BadUserInput("subjectIdNumber", "choose a party of this case")
+        if form.get("term_months"):  # a court decision's term (hub.decisions)
+            if not form["term_months"].isdigit():
+                raise BadUserInput("details.term_months", "期限为月数，如 24")
+            details["term_months"] = int(form["term_months"])
         row = await assistance.create_request(
             visit.hub,
             visit.principal,

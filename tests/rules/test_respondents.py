@@ -57,3 +57,11 @@ async def test_the_console_offers_nothing_for_the_applicant(live: tuple[Loop, Ad
     respondent = next(r for r in rows if "被执行人" in r and "申请执行人" not in r)
     assert "财产档案" not in applicant and "发起协助" not in applicant
     assert "财产档案" in respondent and "发起协助" in respondent
+    # nor does the new request form offer the applicant as its subject
+    async with httpx.AsyncClient(base_url=loop.live.url, timeout=30) as client:
+        assert (await sign_in(client, loop.court)).status_code == 303
+        form = (await client.get(f"/console/cases/{quote(loop.number, safe='')}/requests/new")).text
+    subjects = form[
+        form.index('name="party"') : form.index("</select>", form.index('name="party"'))
+    ]
+    assert "漳州市某典当有限责任公司" not in subjects and "陈某某" in subjects
