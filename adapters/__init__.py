@@ -1,7 +1,7 @@
 """Agency adapters: one package per kind, on the SDK in ``adapters.sdk``.
 
 The public SDK names are re-exported here so an adapter (or a third-party
-distribution) can write ``from adapters import Adapter, Capability, Subject``.
+distribution) can write ``from adapters import Adapter, CapabilitySpec, Subject``.
 """
 
 from __future__ import annotations
@@ -10,25 +10,33 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.sdk import (
     Action,
+    ActionSpec,
     Adapter,
     AgencyConfig,
+    AssetView,
     Capability,
+    CapabilitySpec,
     Connector,
+    Effect,
     RetryPolicy,
     Subject,
+    errors,
     records,
 )
-from hub import errors
 
 if TYPE_CHECKING:
     from adapters.sdk.testing import adapter_test_class
 
 __all__ = [
     "Action",
+    "ActionSpec",
     "Adapter",
     "AgencyConfig",
+    "AssetView",
     "Capability",
+    "CapabilitySpec",
     "Connector",
+    "Effect",
     "RetryPolicy",
     "Subject",
     "adapter_test_class",

@@ -31,6 +31,7 @@ from typing import Any
 from adapters.sdk.registry import load_adapter_class
 from bench import dispatch as dispatch_scenario
 from bench import fanout as fanout_scenario
+from bench import indicators as indicators_scenario
 from bench import throughput as throughput_scenario
 from bench.harness import Progress, ServerProcess, baseline_server, hub_server, worker_process
 from bench.seed import DEBTOR_CASE, DEBTOR_ID, Seeded, prepare
@@ -47,6 +48,7 @@ GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "extension_overhead_ratio": ("≤ 1.2", lambda v: v <= 1.2),
     "dispatch_lost": ("= 0", lambda v: v == 0),
     "dispatch_duplicates": ("= 0", lambda v: v == 0),
+    "indicators_ms": ("< 1000 (300,000 cases, PostgreSQL)", lambda v: v < 1000),
 }
 
 REQUIRED_KEYS = (
@@ -64,6 +66,7 @@ REQUIRED_KEYS = (
     "dispatch_lost",
     "dispatch_duplicates",
     "peak_rss_mb",
+    "indicators_ms",
 )
 
 
@@ -207,6 +210,12 @@ async def _run_all(sizes: Sizes, progress: Progress) -> tuple[dict[str, float], 
                 sizes, seeded, [*servers, worker], mocks, per_kind, query_agencies, progress
             )
             servers.append(worker)  # stopped with the others, whatever happens
+            plan.append(
+                (
+                    "indicators",
+                    lambda: indicators_scenario.run(database_url, sizes.mode, progress),
+                )
+            )
             for name, scenario in plan:
                 progress(f"scenario: {name}")
                 try:

@@ -18,7 +18,8 @@ from hub.agencies import AgencyDirectory
 from hub.graphql_http import GraphQLEndpoint
 from hub.logs import RequestIdMiddleware
 from hub.metrics import install_connector_metrics, refresh_circuits
-from hub.settings import Settings
+from hub.ops_access import ops_allowed
+from hub.settings import Settings, check_startup
 from hub.state import HubState
 from hub.storage import Database
 from schema import build_schema
@@ -45,21 +46,21 @@ async def healthz(request: Request) -> Response:
 async def readyz(request: Request) -> Response:
     hub: HubState = request.app.state.hub
     db_ok = await hub.db.ping()
-    agencies = {
-        a.id: {"kind": a.kind, "channel": a.config.channel, "circuit": a.circuit_state}
-        for a in hub.agencies
+    body: dict[str, object] = {
+        "status": "ready" if db_ok else "unavailable",
+        "database": "ok" if db_ok else "unreachable",
     }
-    return JSONResponse(
-        {
-            "status": "ready" if db_ok else "unavailable",
-            "database": "ok" if db_ok else "unreachable",
-            "agencies": agencies,
-        },
-        status_code=200 if db_ok else 503,
-    )
+    if ops_allowed(request, hub.settings):  # agency ids and circuits are for operators
+        body["agencies"] = {
+            a.id: {"kind": a.kind, "channel": a.config.channel, "circuit": a.circuit_state}
+            for a in hub.agencies
+        }
+    return JSONResponse(body, status_code=200 if db_ok else 503)
 
 
 async def metrics(request: Request) -> Response:
+    if not ops_allowed(request, request.app.state.hub.settings):
+        return JSONResponse({"error": "forbidden"}, status_code=403)
     refresh_circuits(request.app.state.hub.agencies)
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -74,6 +75,7 @@ def create_app(
 ) -> Starlette:
     """The hub's app; ``extensions=False`` serves the graph without its production
     extensions (only the benchmark wants that, to weigh them)."""
+    check_startup(settings)
     hub = state or build_state(settings, transports=transports)
     install_connector_metrics()
     schema = build_schema(
@@ -82,7 +84,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        stops = []
+        from hub.audit_sequencer import sequencer_for
+
+        sequencer = sequencer_for(hub)
+        await sequencer.start()
+        stops = [sequencer.stop]
         for start in services or []:
             stops.append(await start(hub))
         try:
@@ -93,11 +99,14 @@ def create_app(
             if state is None:
                 await hub.aclose()
 
+    graphql = GraphQLEndpoint(schema, hub)
     routes: list[BaseRoute] = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/metrics", metrics),
-        Route("/graphql", GraphQLEndpoint(schema, hub), methods=["GET", "POST"]),
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        # the graph is a federation subgraph itself (schema.federation); the older address
+        Route("/graphql/federation", graphql, methods=["GET", "POST"]),
         *extra_routes(hub),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestIdMiddleware)])
@@ -107,24 +116,21 @@ def create_app(
 
 def graph_extensions(hub: HubState) -> list[Any]:
     """Production extensions of the graph (limits, metrics ...)."""
+    from hub import tracing
     from hub.hardening import graph_limits
     from hub.metrics import MetricsExtension
 
-    return [*graph_limits(hub.settings), MetricsExtension]
+    tracing.configure(hub.settings)
+    return [*graph_limits(hub.settings), MetricsExtension, *tracing.graph_extensions()]
 
 
 def extra_routes(hub: HubState) -> list[BaseRoute]:
-    """Callbacks, the console and the federation subgraph (built on first use)."""
+    """Callbacks, the console and the audit checkpoint."""
+    from hub.audit_http import audit_routes
     from hub.callbacks import callback_routes
     from hub.console import console_routes
-    from schema.federation import FederationEndpoint
 
-    federation = FederationEndpoint(hub, lambda: graph_extensions(hub))
-    return [
-        *callback_routes(hub),
-        *console_routes(hub),
-        Route("/graphql/federation", federation, methods=["GET", "POST"]),
-    ]
+    return [*callback_routes(hub), *console_routes(hub), *audit_routes(hub)]
 
 
 __all__ = ["Mount", "build_state", "create_app"]

@@ -20,7 +20,6 @@ callback (``hub.callbacks``) or when polled, both through ``apply_progress``.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import uuid
@@ -29,7 +28,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, update
@@ -39,9 +37,20 @@ from sqlalchemy.orm import aliased, selectinload
 
 from adapters.sdk.declare import ActionSpec, Effect
 from adapters.sdk.records import DispatchReceipt, OrderProgress
-from hub import audit, decisions, due, ownership, policy, prerequisites, seals, watches
+from hub import (
+    audit,
+    clock,
+    cursors,
+    decisions,
+    due,
+    ownership,
+    policy,
+    prerequisites,
+    read_audit,
+    seals,
+    watches,
+)
 from hub.agencies import Agency
-from hub.auth import Principal, Role
 from hub.cases import find_case
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.logs import current_request_id
@@ -56,11 +65,11 @@ from hub.models import (
     new_id,
     utcnow,
 )
+from hub.principal import Principal, Role
 from hub.state import HubState
 from hub.storage import Database
 from hub.validation import normalize_case_number, require_text
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 WAKE_KEY = "dispatcher.wake"  # an asyncio.Event in hub.extras: new work for the dispatcher
 
 
@@ -488,7 +497,12 @@ async def get_request(
         case = await _case_with_parties(session, row.case_id) if row is not None else None
     if row is None or case is None or not policy.can_read_request(principal, row, case):
         raise NotFound("no such assistance request")
+    await read_audit.requests_read(hub.db, principal, [row], answered=_answered([row]))
     return row, case
+
+
+def _answered(rows: Sequence[AssistanceRequest]) -> set[str]:
+    return {r.id for r in rows if r.status in ANSWERED and r.outcome is not None}
 
 
 async def _case_with_parties(session: AsyncSession, case_id: int) -> Case | None:
@@ -514,7 +528,11 @@ def _scoped(stmt: Select[Any], principal: Principal) -> Select[Any]:
         return stmt.where(AssistanceRequest.agency_id == principal.scope)
     if principal.role is Role.OBSERVER:
         return stmt.where(Case.number.in_(sorted(principal.case_numbers)))
-    return stmt  # admin
+    if principal.role is Role.APPLICANT:
+        return stmt.where(Case.number == principal.applicant_case)
+    if principal.role is Role.ADMIN:
+        return stmt
+    return stmt.where(AssistanceRequest.id.is_(None))  # supervisors see figures, not requests
 
 
 def _filtered(stmt: Select[Any], f: RequestFilter, now: datetime) -> Select[Any]:
@@ -544,18 +562,34 @@ def _aware(value: datetime, name: str) -> datetime:
     return value
 
 
-def encode_cursor(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"req:{offset}".encode()).decode()
+def _cursor_order(order: str, now: datetime) -> list[tuple[Any, bool]]:
+    """The sort keys of a list of requests, ``(expression, descending)``; the id last."""
+    if order == "inbox":
+        pressing = and_(
+            AssistanceRequest.status.in_(sorted(OPEN)),
+            (AssistanceRequest.due_at < now) | (AssistanceRequest.urge_count > 0),
+        )
+        return [
+            (case((pressing, 0), else_=1), False),
+            (AssistanceRequest.due_at, False),
+            (AssistanceRequest.created_at, False),
+            (AssistanceRequest.id, False),
+        ]
+    return [(AssistanceRequest.created_at, True), (AssistanceRequest.id, True)]
 
 
-def decode_cursor(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "req" or int(value) < 0:
-            raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadUserInput("after", "not a cursor from this list") from exc
+def encode_cursor(order: str, row: AssistanceRequest, now: datetime) -> str:
+    """The keyset cursor after ``row``: its sort key in ``order``, as of ``now``."""
+    if order == "inbox":
+        rank = 0 if is_overdue(row, now) or (row.status in OPEN and row.urge_count > 0) else 1
+        return cursors.encode("req.inbox", [rank, row.due_at, row.created_at, row.id])
+    return cursors.encode("req", [row.created_at, row.id])
+
+
+def decode_cursor(order: str, cursor: str) -> list[Any]:
+    if order == "inbox":
+        return cursors.decode("req.inbox", cursor, [int, datetime, datetime, str])
+    return cursors.decode("req", cursor, [datetime, str])
 
 
 async def list_requests(
@@ -576,27 +610,17 @@ async def list_requests(
     now = utcnow()
     base = select(AssistanceRequest).join(Case, Case.id == AssistanceRequest.case_id)
     base = _filtered(_scoped(base, principal), f, now)
-    if order == "inbox":
-        pressing = and_(
-            AssistanceRequest.status.in_(sorted(OPEN)),
-            (AssistanceRequest.due_at < now) | (AssistanceRequest.urge_count > 0),
-        )
-        ordering: list[Any] = [
-            case((pressing, 0), else_=1),
-            AssistanceRequest.due_at,
-            AssistanceRequest.created_at,
-            AssistanceRequest.id,
-        ]
-    else:
-        ordering = [AssistanceRequest.created_at.desc(), AssistanceRequest.id.desc()]
-    offset = decode_cursor(after) + 1 if after else 0
-    stmt = base.order_by(*ordering).offset(offset).limit(first + 1)
+    keys = _cursor_order(order, now)
+    stmt = base.order_by(*(e.desc() if desc else e for e, desc in keys)).limit(first + 1)
+    if after:
+        stmt = stmt.where(cursors.after(keys, decode_cursor(order, after)))
     async with hub.db.session() as session:
         rows = list((await session.scalars(stmt)).all())
         total = await session.scalar(select(func.count()).select_from(base.subquery())) or 0
     has_next = len(rows) > first
     rows = rows[:first]
-    return RequestPage(rows, [encode_cursor(offset + i) for i in range(len(rows))], has_next, total)
+    await read_audit.requests_read(hub.db, principal, rows, answered=_answered(rows))
+    return RequestPage(rows, [encode_cursor(order, r, now) for r in rows], has_next, total)
 
 
 async def request_events(db: Database, request_ids: Sequence[str]) -> dict[str, list[RequestEvent]]:
@@ -657,7 +681,7 @@ async def expiring_seals(
     """Completed seals lapsing within ``within_days`` (and not lifted): renew (续封) in time."""
     if not 0 <= within_days <= 3650:
         raise BadUserInput("withinDays", "withinDays must be between 0 and 3650")
-    today = datetime.now(SHANGHAI).date()
+    today = clock.today()
     unseal = aliased(AssistanceRequest)
     lifted = exists().where(unseal.unseals_id == AssistanceRequest.id, unseal.status == S.COMPLETED)
     stmt = (

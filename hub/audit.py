@@ -1,52 +1,50 @@
-"""The audit chain: an append-only, hash-chained record of every personal-data
-read, agency exchange, state change and sign-in.
+"""The audit log: an append-only record of every personal-data read, agency
+exchange, state change and sign-in, kept as an RFC 6962 Merkle log.
 
-Each entry's ``hash`` is SHA-256 over a canonical form of its fields and the
-previous entry's hash, so changing, removing or reordering any entry breaks
-every hash after it. ``record`` appends inside the caller's transaction (the
-entry commits or rolls back with the work it describes); it first bumps the
-one-row ``audit_head``, which makes concurrent appenders queue on that row
-(PostgreSQL row lock, SQLite write lock) instead of forking the chain.
-``record_many`` appends several entries behind one bump.
+``record`` appends inside the caller's transaction (the entry commits or rolls
+back with the work it describes) and touches no shared row: the entry's id
+comes from the database's sequence and its ``hash`` (the Merkle leaf hash)
+covers its own content only. A sequencer (hub/audit_sequencer.py) later gives
+committed entries their position in the log, links each to the one before
+it and signs a checkpoint of the tree; hub/audit_verify.py checks all that.
+``record_many`` appends several entries in one statement.
 
 Nothing in the application changes or removes an entry: the ORM refuses to
-(``_refuse_changes``), and ``verify_chain`` finds it when someone does so
-behind the application's back. Administrators read the log with ``search``.
+(``_refuse_changes``), and verification finds it when someone does so behind
+the application's back. Administrators read the log with ``search``.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, event, func, select, update
+from sqlalchemy import Select, event, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session
 
-from hub import policy
-from hub.auth import Principal
+from hub import clock, cursors, policy
 from hub.errors import BadUserInput
-from hub.models import AuditEntry, AuditHead, utcnow
+from hub.merkle import leaf_hash
+from hub.models import AuditEntry, utcnow
+from hub.principal import Principal
 from hub.storage import Database
 from hub.validation import normalize_case_number
 
-GENESIS = "0" * 64
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+GENESIS = "0" * 64  # what the first entry follows
+SHANGHAI = clock.SHANGHAI
 
 
 def canonical(entry: AuditEntry) -> bytes:
-    """The bytes an entry's hash covers (everything but the hash itself)."""
+    """The bytes an entry's leaf hash covers: its content (its position is the tree's)."""
     at = entry.at
     assert isinstance(at, datetime)
     fields = {
         "id": entry.id,
-        "at": at.isoformat(timespec="microseconds"),
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
         "principal_id": entry.principal_id,
         "actor": entry.actor,
         "action": entry.action,
@@ -54,7 +52,6 @@ def canonical(entry: AuditEntry) -> bytes:
         "subject": entry.subject,
         "target": entry.target,
         "detail": entry.detail or {},
-        "prev_hash": entry.prev_hash,
     }
     return json.dumps(
         fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
@@ -62,7 +59,8 @@ def canonical(entry: AuditEntry) -> bytes:
 
 
 def entry_hash(entry: AuditEntry) -> str:
-    return hashlib.sha256(canonical(entry)).hexdigest()
+    """The entry's RFC 6962 leaf hash, hex."""
+    return leaf_hash(canonical(entry)).hex()
 
 
 @dataclass(frozen=True)
@@ -95,32 +93,17 @@ async def record(
 async def record_many(session: AsyncSession, entries: Sequence[AuditRecord]) -> list[AuditEntry]:
     """Append ``entries``, in order, in ``session``'s transaction.
 
-    The chain is the same as from one ``record`` per entry, but the head is
-    bumped (and locked) once for all of them: three statements in all, not
-    three per entry.
+    Two statements whatever their number: ids drawn from the sequence, one
+    insert. Appenders do not wait for one another; the sequencer orders them.
     """
     if not entries:
         return []
-    count = len(entries)
-    head = (
-        await session.execute(
-            update(AuditHead)
-            .where(AuditHead.id == 1)
-            .values(seq=AuditHead.seq + count)
-            .returning(AuditHead.seq, AuditHead.last_hash)
-        )
-    ).one_or_none()
-    if head is None:  # first entry ever: create the head (migrations normally have)
-        session.add(AuditHead(id=1, seq=count, last_hash=GENESIS))
-        await session.flush()
-        last, prev = count, GENESIS
-    else:
-        last, prev = head
+    ids = await _allocate_ids(session, len(entries))
     rows: list[AuditEntry] = []
-    for seq, item in enumerate(entries, start=last - count + 1):
+    for entry_id, item in zip(ids, entries, strict=True):
         actor = item.actor
         row = AuditEntry(
-            id=seq,
+            id=entry_id,
             at=utcnow(),
             principal_id=actor.id if isinstance(actor, Principal) else None,
             # columns are bounded; a long principal name must not make the work it records fail
@@ -130,59 +113,61 @@ async def record_many(session: AsyncSession, entries: Sequence[AuditRecord]) -> 
             subject=item.subject,
             target=item.target[:200] if item.target else item.target,
             detail=item.detail or {},
-            prev_hash=prev,
         )
-        row.hash = prev = entry_hash(row)
+        row.hash = entry_hash(row)
         rows.append(row)
     session.add_all(rows)
     await session.flush()
-    await session.execute(update(AuditHead).where(AuditHead.id == 1).values(last_hash=prev))
+    session.sync_session.info[_APPENDED] = True
     return rows
 
 
+async def _allocate_ids(session: AsyncSession, count: int) -> list[int]:
+    if session.get_bind().dialect.name == "postgresql":
+        # a sequence hands out ids without a lock held to commit
+        result = await session.scalars(
+            text("SELECT nextval('audit_log_id_seq') FROM generate_series(1, :n)"), {"n": count}
+        )
+        return sorted(result.all())
+    # SQLite: the transaction already holds the database's one write lock
+    last = await session.scalar(select(func.coalesce(func.max(AuditEntry.id), 0)))
+    return list(range(int(last or 0) + 1, int(last or 0) + 1 + count))
+
+
+# The sequencer wants to hear of new entries as soon as they commit, not at its next poll.
+_APPENDED = "audit_appended"
+AppendListener = Callable[[Any], None]
+_listeners: list[AppendListener] = []
+
+
+def on_append(listener: AppendListener) -> Callable[[], None]:
+    """Call ``listener(engine)`` after each commit that appended entries; returns an unsubscribe."""
+    _listeners.append(listener)
+    return lambda: _listeners.remove(listener)
+
+
+@event.listens_for(Session, "after_commit")
+def _appended(session: Session) -> None:
+    if session.info.pop(_APPENDED, False):
+        for listener in list(_listeners):
+            listener(session.bind)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session: Session) -> None:
+    session.info.pop(_APPENDED, None)
+
+
 async def verify_chain(db: Database, *, batch: int = 1000) -> tuple[int, int | None, str]:
-    """Walk the chain in order: ``(entries checked, first broken id or None, why)``."""
-    prev = GENESIS
-    expected_id = 1
-    count = 0
-    async with db.session() as session:
-        if db.is_postgres:  # one snapshot: appends during the walk must not look like gaps
-            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        last_id = 0
-        while True:
-            rows = (
-                await session.scalars(
-                    select(AuditEntry)
-                    .where(AuditEntry.id > last_id)
-                    .order_by(AuditEntry.id)
-                    .limit(batch)
-                )
-            ).all()
-            if not rows:
-                break
-            for row in rows:
-                if row.id != expected_id:
-                    return count, expected_id, "entry missing"
-                if row.prev_hash != prev:
-                    return count, row.id, "does not follow the entry before it"
-                if entry_hash(row) != row.hash:
-                    return count, row.id, "content does not match its hash"
-                prev = row.hash
-                expected_id += 1
-                count += 1
-                last_id = row.id
-        head = await session.get(AuditHead, 1)
-    # the head remembers how long the chain was: removing its tail (or all of it),
-    # or appending behind the application's back, shows here
-    if head is None:
-        return (count, 1, "chain head missing") if count else (0, None, "")
-    if head.seq > count:
-        return count, count + 1, "entry missing"
-    if head.seq < count:
-        return count, head.seq + 1, "entry appended outside the chain"
-    if head.last_hash != prev:
-        return count, count, "chain head does not match the last entry"
-    return count, None, ""
+    """Walk the log in order: ``(entries checked, first bad position or None, why)``.
+
+    Checkpoints are checked against the key they name; ``hub audit verify``
+    checks them against the hub's own key (hub/audit_verify.py).
+    """
+    from hub.audit_verify import verify_log
+
+    verdict = await verify_log(db, batch=batch)
+    return verdict.checked, verdict.broken, verdict.reason
 
 
 class AuditTampering(RuntimeError):
@@ -232,17 +217,12 @@ class AuditPage:
 
 
 def encode_cursor(entry_id: int) -> str:
-    return base64.urlsafe_b64encode(f"audit:{entry_id}".encode()).decode()
+    return cursors.encode("audit", [entry_id])
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "audit":
-            raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadUserInput("after", "not a cursor from this list") from exc
+    (value,) = cursors.decode("audit", cursor, [int])
+    return int(value)
 
 
 def _filtered(stmt: Select[AuditEntry], f: AuditFilter) -> Select[AuditEntry]:

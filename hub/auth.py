@@ -16,9 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from hub.errors import BadUserInput
 from hub.models import Principal as PrincipalRow
 from hub.models import utcnow
+from hub.principal import Principal, Role
 from hub.storage import Database
 
 TOKEN_PREFIX = "hub_"
@@ -33,51 +32,6 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)  # don't write on every request
 TOKEN_USED = "auth.token_used"
 CLI_ACTOR = "hub:cli"  # who creates and revokes principals when no principal does
 SIGN_IN = "auth.sign_in"
-
-
-class Role(StrEnum):
-    COURT_OFFICER = "court_officer"
-    AGENCY_OFFICER = "agency_officer"
-    OBSERVER = "observer"
-    ADMIN = "admin"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling, and for what: the scope's meaning depends on the role."""
-
-    id: int
-    name: str
-    role: Role
-    scope: str
-
-    @property
-    def court(self) -> str | None:
-        return self.scope if self.role is Role.COURT_OFFICER else None
-
-    @property
-    def agency(self) -> str | None:
-        return self.scope if self.role is Role.AGENCY_OFFICER else None
-
-    @property
-    def case_numbers(self) -> frozenset[str]:
-        if self.role is not Role.OBSERVER:
-            return frozenset()
-        from hub.validation import normalize_case_number
-
-        numbers = set()
-        for raw in self.scope.split(","):
-            raw = raw.strip()
-            if raw:
-                try:
-                    numbers.add(normalize_case_number(raw))
-                except BadUserInput:
-                    continue
-        return frozenset(numbers)
-
-    @property
-    def actor(self) -> str:
-        return f"{self.role.value}:{self.name}#{self.id}"
 
 
 def hash_token(token: str) -> str:
@@ -94,7 +48,7 @@ def validate_scope(role: Role, scope: str) -> str:
         raise BadUserInput("scope", "scope must not be empty")
     if role is Role.ADMIN and scope != "*":
         raise BadUserInput("scope", "the admin scope is '*'")
-    if role is Role.COURT_OFFICER:
+    if role in (Role.COURT_OFFICER, Role.SUPERVISOR):
         from hub.validation import parse_case_number
 
         # a court code is a case number's court part; reuse that grammar
@@ -103,7 +57,27 @@ def validate_scope(role: Role, scope: str) -> str:
         from hub.validation import normalize_case_number
 
         scope = ",".join(normalize_case_number(p.strip(), field="scope") for p in scope.split(","))
+    if role is Role.APPLICANT:
+        from hub.validation import normalize_case_number
+
+        number, sep, id_number = scope.rpartition(":")
+        if not sep or not number or not id_number:
+            raise BadUserInput("scope", "an applicant's scope is CASE_NUMBER:ID_NUMBER")
+        scope = f"{normalize_case_number(number, field='scope')}:{id_number.strip().upper()}"
     return scope
+
+
+async def _require_applicant_party(db: Database, scope: str) -> None:
+    """An applicant token is issued only to an applicant party of the case it names."""
+    from hub.cases import find_case
+
+    number, _, id_number = scope.rpartition(":")
+    async with db.session() as session:
+        case = await find_case(session, number, field="scope")
+    if case is None or not any(
+        p.role == "APPLICANT" and p.id_number == id_number for p in case.parties
+    ):
+        raise BadUserInput("scope", "no applicant of that case has this ID number")
 
 
 async def create_principal(
@@ -122,6 +96,8 @@ async def create_principal(
     from hub import audit
 
     scope = validate_scope(role, scope)
+    if role is Role.APPLICANT:
+        await _require_applicant_party(db, scope)
     token = new_token()
     row = PrincipalRow(
         name=name or f"{role.value}@{scope}",
@@ -260,7 +236,12 @@ def bearer_token(authorization: str | None) -> str | None:
 
 
 def expiry(days: int | None) -> timedelta | None:
-    return timedelta(days=days) if days else None
+    """``None``: never expires. Zero days once meant "never" and -1 "already expired"."""
+    if days is None:
+        return None
+    if days < 1:
+        raise BadUserInput("expiresDays", "a token expires after 1 day or more")
+    return timedelta(days=days)
 
 
 __all__ = [

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
 
@@ -15,10 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from hub import audit, policy
-from hub.auth import Principal, Role
+from hub import audit, clock, cursors, policy
 from hub.errors import BadUserInput, Conflict, NotFound
-from hub.models import Case, CaseEvent, Court, Party
+from hub.models import Case, CaseEvent, CaseTransition, Court, Party
+from hub.principal import Principal, Role
 from hub.storage import Database
 from hub.validation import parse_case_number, parse_money, require_text, validate_party_id
 
@@ -28,6 +27,7 @@ class CaseStatus(StrEnum):
     SETTLED = "SETTLED"  # 和解
     CONCLUDED = "CONCLUDED"  # 执行完毕
     TERMINATED = "TERMINATED"  # 终结本次执行
+    ENDED = "ENDED"  # 终结执行
 
 
 class Livelihood(StrEnum):
@@ -38,14 +38,33 @@ class Livelihood(StrEnum):
     WAGES = "WAGES"
 
 
-# Settled and concluded cases are over; a case terminated "for this round"
-# (终结本次执行) is resumed when property turns up.
+# Concluded (执行完毕) and ended (终结执行) cases are over; a case terminated "for this
+# round" (终结本次执行) is resumed when property turns up, and a settlement the debtor
+# breaks resumes enforcement too (恢复执行).
 TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
-    CaseStatus.OPEN: frozenset({CaseStatus.SETTLED, CaseStatus.CONCLUDED, CaseStatus.TERMINATED}),
+    CaseStatus.OPEN: frozenset(
+        {CaseStatus.SETTLED, CaseStatus.CONCLUDED, CaseStatus.TERMINATED, CaseStatus.ENDED}
+    ),
     CaseStatus.TERMINATED: frozenset({CaseStatus.OPEN}),
-    CaseStatus.SETTLED: frozenset(),
+    CaseStatus.SETTLED: frozenset({CaseStatus.OPEN}),
     CaseStatus.CONCLUDED: frozenset(),
+    CaseStatus.ENDED: frozenset(),
 }
+
+CLOSED_STATUSES: frozenset[CaseStatus] = frozenset(
+    {CaseStatus.SETTLED, CaseStatus.CONCLUDED, CaseStatus.TERMINATED, CaseStatus.ENDED}
+)
+
+# The legal name of each change, as the case's events say it.
+TRANSITION_LABELS: dict[CaseStatus, str] = {
+    CaseStatus.OPEN: "恢复执行",
+    CaseStatus.SETTLED: "执行和解",
+    CaseStatus.CONCLUDED: "执行完毕",
+    CaseStatus.TERMINATED: "终结本次执行",
+    CaseStatus.ENDED: "终结执行",
+}
+
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 ENFORCEMENT_MONTHS = 6  # statutory period for enforcing a judgment
 
@@ -99,17 +118,12 @@ def deadline_for(filed_on: date) -> date:
 
 
 def encode_cursor(case_id: int) -> str:
-    return base64.urlsafe_b64encode(f"case:{case_id}".encode()).decode()
+    return cursors.encode("case", [case_id])
 
 
 def decode_cursor(cursor: str) -> int:
-    try:
-        kind, _, value = base64.urlsafe_b64decode(cursor.encode()).decode().partition(":")
-        if kind != "case":
-            raise ValueError(kind)
-        return int(value)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadUserInput("after", "not a cursor from this list") from exc
+    (value,) = cursors.decode("case", cursor, [int])
+    return int(value)
 
 
 async def known_courts(session: AsyncSession) -> set[str]:
@@ -147,7 +161,7 @@ async def file_case(db: Database, principal: Principal, data: CaseData) -> Case:
         )
         if number.court != court:
             raise BadUserInput("number", f"the case number is not of your court {court}")
-        if data.filed_on > date.today():
+        if data.filed_on > clock.today():
             raise BadUserInput("filedOn", "the filing date is in the future")
         if data.filed_on.year != number.year:
             raise BadUserInput("filedOn", "the filing year differs from the case number's year")
@@ -218,6 +232,8 @@ def _scoped(stmt: Select[Case], principal: Principal) -> Select[Case]:
         return stmt.where(Case.number.in_(sorted(principal.case_numbers)))
     if principal.role is Role.ADMIN:
         return stmt
+    if principal.role is Role.APPLICANT:
+        return stmt.where(Case.number == principal.applicant_case)
     return stmt.where(Case.id.is_(None))  # agency officers reach cases through requests
 
 
@@ -233,7 +249,7 @@ def _filtered(stmt: Select[Case], f: CaseFilter) -> Select[Case]:
     if f.filed_to:
         stmt = stmt.where(Case.filed_on <= f.filed_to)
     if f.overdue is not None:
-        late = (Case.deadline < date.today()) & (Case.status == CaseStatus.OPEN.value)
+        late = (Case.deadline < clock.today()) & (Case.status == CaseStatus.OPEN.value)
         stmt = stmt.where(late if f.overdue else ~late)
     if f.party_id_number:
         stmt = stmt.where(
@@ -260,8 +276,19 @@ async def list_cases(
 
 
 async def update_status(
-    db: Database, principal: Principal, number: str, status: str, note: str | None
+    db: Database,
+    principal: Principal,
+    number: str,
+    status: str,
+    note: str | None,
+    effective_on: date | None = None,
 ) -> Case:
+    """Change a case's status, dated ``effective_on`` (default today, China time).
+
+    History may be recorded as it happened, but never in the future, before the
+    filing, or before the case's last change (so the dated changes of a case
+    stay in order and can be counted by date). Resuming (恢复执行) needs a reason.
+    """
     async with db.transaction() as session:
         case = await find_case(session, number)
         if case is None:
@@ -272,13 +299,30 @@ async def update_status(
             raise Conflict(f"a {current.value} case cannot become {wanted.value}")
         if note is not None:
             note = require_text(note, field="note", max_length=2000)
+        if wanted is CaseStatus.OPEN and not note:
+            raise BadUserInput("note", "resuming enforcement (恢复执行) needs a reason")
+        on = await _effective_on(session, case, effective_on)
         case.status = wanted.value
+        label = TRANSITION_LABELS[wanted]
         session.add(
             CaseEvent(
                 case_id=case.id,
                 kind="STATUS_CHANGED",
                 actor=principal.actor,
-                note=f"{current.value} → {wanted.value}" + (f": {note}" if note else ""),
+                # the legal name of the change, as people read it; the codes are in the
+                # transition row and the audit entry
+                note=f"{label}（{on.isoformat()}）" + (f"：{note}" if note else ""),
+            )
+        )
+        session.add(
+            CaseTransition(
+                case_id=case.id,
+                court_code=case.court_code,
+                from_status=current.value,
+                to_status=wanted.value,
+                effective_on=on,
+                deadline=case.deadline,
+                claimed_cents=int(case.amount_claimed * 100),
             )
         )
         await audit.record(
@@ -287,9 +331,31 @@ async def update_status(
             action="case.status",
             purpose=case.number,
             target=case.number,
-            detail={"from": current.value, "to": wanted.value},
+            detail={"from": current.value, "to": wanted.value, "effective_on": on.isoformat()},
         )
     return case
+
+
+async def _effective_on(session: AsyncSession, case: Case, wanted: date | None) -> date:
+    today = court_today()
+    on = wanted or today
+    if on > today:
+        raise BadUserInput("effectiveOn", "a status change cannot take effect in the future")
+    if on < case.filed_on:
+        raise BadUserInput("effectiveOn", "a status change cannot take effect before filing")
+    last = await session.scalar(
+        select(func.max(CaseTransition.effective_on)).where(CaseTransition.case_id == case.id)
+    )
+    if last is not None and on < last:
+        raise BadUserInput(
+            "effectiveOn", f"the case's last status change took effect on {last.isoformat()}"
+        )
+    return on
+
+
+def court_today() -> date:
+    """Today where the courts are (China keeps UTC+8 all year)."""
+    return datetime.now(SHANGHAI).date()
 
 
 async def case_events(db: Database, case_ids: Sequence[int]) -> dict[int, list[CaseEvent]]:

@@ -12,16 +12,26 @@ import typer
 
 from hub.settings import Settings, load_settings
 
+# Plain help (rich_markup_mode=None): the rich one labels every flag `<bool>`.
 app = typer.Typer(
     help="Linkage hub: one graph between the enforcement bureau and its agencies.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-token_app = typer.Typer(help="Bearer tokens for principals.", no_args_is_help=True)
-adapters_app = typer.Typer(help="Installed adapter kinds.", no_args_is_help=True)
-audit_app = typer.Typer(help="The audit chain.", no_args_is_help=True)
-schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True)
-courts_app = typer.Typer(help="The courts reference list.", no_args_is_help=True)
+token_app = typer.Typer(
+    help="Bearer tokens for principals.", no_args_is_help=True, rich_markup_mode=None
+)
+adapters_app = typer.Typer(
+    help="Installed adapter kinds.", no_args_is_help=True, rich_markup_mode=None
+)
+audit_app = typer.Typer(
+    help="The audit log: verify, checkpoint, prove.", no_args_is_help=True, rich_markup_mode=None
+)
+schema_app = typer.Typer(help="The GraphQL schema.", no_args_is_help=True, rich_markup_mode=None)
+courts_app = typer.Typer(
+    help="The courts reference list.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(token_app, name="token")
 app.add_typer(adapters_app, name="adapters")
 app.add_typer(audit_app, name="audit")
@@ -36,6 +46,27 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", help="hub.toml (agen
 
 def _settings(**flags: object) -> Settings:
     return load_settings(**flags)
+
+
+def _refuse_busy(host: str, ports: list[int], flag: str) -> None:
+    """One line and exit 1 when a port is taken; called before anything is written."""
+    from hub.ports import PortsBusy, require_free
+
+    try:
+        require_free(host, ports, flag)
+    except PortsBusy as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _refuse_unsafe(settings: Settings) -> None:
+    from hub.settings import UnsafeSettings, check_startup
+
+    try:
+        check_startup(settings)
+    except UnsafeSettings as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -67,6 +98,8 @@ def serve(
     settings = _settings(
         host=host, port=port, config=config, database_url=database_url, public_url=public_url
     )
+    _refuse_unsafe(settings)
+    _refuse_busy(settings.host, [settings.port], "--port")
     _ensure_schema(settings)
     asyncio.run(serve_forever(settings, dispatcher=not no_dispatcher))
 
@@ -89,8 +122,10 @@ def mocks(
         Path | None, typer.Option("--write-config", help="Write a hub.toml for these mocks.")
     ] = None,
 ) -> None:
-    """Run the six mock agencies, each on its own port."""
-    from mocks.runner import run
+    """Run the mock agencies (the built-in kinds' and any installed kind's), each on its port."""
+    from mocks.runner import HOST, port_offsets, run
+
+    _refuse_busy(HOST, [port_base + o for o in sorted(port_offsets().values())], "--port-base")
 
     try:
         asyncio.run(run(world, port_base, write_config))
@@ -109,6 +144,11 @@ def demo(
 ) -> None:
     """Mocks, a seeded database and the hub, all in one; prints URLs and tokens."""
     from hub.demo import run_demo
+    from mocks.runner import HOST, PORT_OFFSETS
+
+    _refuse_busy(HOST, [port], "--port")
+    mock_ports = [mock_port_base + o for o in sorted(PORT_OFFSETS.values())]
+    _refuse_busy(HOST, mock_ports, "--mock-port-base")
 
     try:
         asyncio.run(
@@ -122,13 +162,15 @@ def demo(
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[str, typer.Option(help="court_officer, agency_officer, observer or admin.")],
+    role: Annotated[
+        str, typer.Option(help="court_officer, agency_officer, observer, admin or applicant.")
+    ],
     scope: Annotated[
         str, typer.Option(help="Court code, agency id, case numbers, or * for admin.")
     ],
     name: Annotated[str | None, typer.Option(help="A label for the principal.")] = None,
     expires_days: Annotated[
-        int | None, typer.Option("--expires-days", help="Expire after N days.")
+        int | None, typer.Option("--expires-days", min=1, help="Expire after N days (1 or more).")
     ] = None,
     database_url: DatabaseOpt = None,
     config: ConfigOpt = None,
@@ -231,25 +273,106 @@ def adapters_new(
 
 
 @audit_app.command("verify")
-def audit_verify(database_url: DatabaseOpt = None, config: ConfigOpt = None) -> None:
-    """Re-walk the audit chain: exit 0 intact, 1 with the first broken entry."""
-    from hub.audit import verify_chain
+def audit_verify(
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+    checkpoint: Annotated[
+        Path | None,
+        typer.Option("--checkpoint", help="A checkpoint kept from `hub audit checkpoint`."),
+    ] = None,
+) -> None:
+    """Re-walk the audit log: exit 0 intact, 1 with the first bad entry."""
+    from hub.audit_keys import Checkpoint, load_signer
+    from hub.audit_sequencer import Sequencer
+    from hub.audit_verify import Verdict, verify_log
     from hub.storage import Database
 
     settings = _settings(database_url=database_url, config=config)
+    signer = load_signer(settings)
+    kept = None
+    if checkpoint is not None:
+        try:
+            kept = Checkpoint.from_dict(json.loads(checkpoint.read_text()))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            typer.echo(f"not a checkpoint: {checkpoint}: {exc}", err=True)
+            raise typer.Exit(2) from exc
 
-    async def run() -> tuple[int, int | None, str]:
+    async def run() -> Verdict:
         db = Database(settings.database_url)
         try:
-            return await verify_chain(db)
+            await Sequencer(db, signer).sequence()
+            return await verify_log(db, trusted=signer.public, checkpoint=kept)
         finally:
             await db.dispose()
 
-    count, broken, reason = asyncio.run(run())
-    if broken is not None:
-        typer.echo(f"audit chain BROKEN at entry {broken}: {reason}")
+    verdict = asyncio.run(run())
+    if verdict.broken == 0:
+        typer.echo(f"checkpoint REJECTED: {verdict.reason}")
         raise typer.Exit(1)
-    typer.echo(f"audit chain intact: {count} entries")
+    if verdict.broken is not None:
+        named = (
+            f" (entry id {verdict.entry_id})"
+            if verdict.entry_id not in (None, verdict.broken)
+            else ""
+        )
+        typer.echo(f"audit chain BROKEN at entry {verdict.broken}: {verdict.reason}{named}")
+        raise typer.Exit(1)
+    against = f", consistent with the checkpoint of size {kept.tree_size}" if kept else ""
+    typer.echo(f"audit chain intact: {verdict.checked} entries{against}")
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(database_url: DatabaseOpt = None, config: ConfigOpt = None) -> None:
+    """Print the latest signed checkpoint (JSON) for a third party to keep."""
+    from hub.audit_keys import Checkpoint, load_signer
+    from hub.audit_sequencer import Sequencer
+    from hub.audit_verify import latest_checkpoint
+    from hub.storage import Database
+
+    settings = _settings(database_url=database_url, config=config)
+    signer = load_signer(settings)
+
+    async def run() -> Checkpoint:
+        db = Database(settings.database_url)
+        try:
+            await Sequencer(db, signer).sequence()
+            return await latest_checkpoint(db, signer)
+        finally:
+            await db.dispose()
+
+    typer.echo(json.dumps(asyncio.run(run()).as_dict(), indent=2))
+
+
+@audit_app.command("prove")
+def audit_prove(
+    entry_id: Annotated[int, typer.Argument(help="The entry's id.")],
+    database_url: DatabaseOpt = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Print an RFC 6962 inclusion proof of one entry in the latest checkpoint (JSON)."""
+    from dataclasses import asdict
+
+    from hub.audit_keys import load_signer
+    from hub.audit_sequencer import Sequencer
+    from hub.audit_verify import InclusionProof, inclusion_proof
+    from hub.storage import Database
+
+    settings = _settings(database_url=database_url, config=config)
+    signer = load_signer(settings)
+
+    async def run() -> InclusionProof | None:
+        db = Database(settings.database_url)
+        try:
+            await Sequencer(db, signer).sequence()
+            return await inclusion_proof(db, signer, entry_id)
+        finally:
+            await db.dispose()
+
+    proof = asyncio.run(run())
+    if proof is None:
+        typer.echo(f"no audit entry {entry_id}", err=True)
+        raise typer.Exit(1)
+    typer.echo(json.dumps(asdict(proof), ensure_ascii=False, indent=2))
 
 
 @schema_app.command("export")

@@ -18,10 +18,10 @@ from adapters.sdk.declare import ActionSpec, CapabilitySpec, Effect
 from adapters.sdk.registry import installed_capabilities
 from hub import audit, policy
 from hub.agencies import Agency
-from hub.auth import Principal
 from hub.cases import find_case
 from hub.errors import BadUserInput, NotFound
 from hub.models import CaseEvent, PropertyClue
+from hub.principal import Principal
 from hub.state import HubState
 from hub.storage import Database
 from hub.validation import require_text

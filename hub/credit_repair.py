@@ -20,10 +20,10 @@ from sqlalchemy import select
 
 from adapters.sdk.declare import ActionSpec, Effect
 from hub import assistance, audit, decisions, policy
-from hub.auth import Principal
 from hub.cases import find_case
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.models import AssistanceRequest, Case, CaseEvent, CreditRepair, Party, utcnow
+from hub.principal import Principal
 from hub.state import HubState
 from hub.storage import Database
 from hub.validation import require_text

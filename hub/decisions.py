@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sdk.declare import ActionSpec, Effect
 from hub import audit
-from hub.auth import Principal
 from hub.errors import BadUserInput
 from hub.models import AssistanceRequest, Case, CaseEvent, CourtDecision, Party, utcnow
+from hub.principal import Principal
 from hub.storage import Database
 
 MAX_TERM_MONTHS = 120

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import tomllib
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ from hub.errors import Conflict
 from hub.settings import Settings, load_settings
 from hub.state import HubState
 from hub.storage import migrate_async
+from hub.tickets import TicketData, open_ticket, reply_ticket
 
 DEMO_CASES: list[dict[str, Any]] = [
     {
@@ -107,7 +108,61 @@ DEMO_PRINCIPALS: list[tuple[Role, str, str]] = [
     (Role.AGENCY_OFFICER, "realestate-zhangzhou", "漳州市不动产登记中心 窗口"),
     (Role.OBSERVER, "（2023）闽0602执1234号", "申请执行人代理律师"),
     (Role.ADMIN, "*", "系统管理员"),
+    (Role.APPLICANT, "（2026）闽0602执2088号:350602197501010010", "申请执行人 张某"),
+    (Role.SUPERVISOR, "闽06", "漳州市中级人民法院执行局 督导"),
 ]
+
+# Applicants' requests (诉求) on the service centre's channels: (court, ticket, the reply
+# if it has been answered). Idempotency keys make them once.
+DEMO_TICKETS: list[tuple[str, TicketData, str | None]] = [
+    (
+        "闽0602",
+        TicketData(
+            case_number="（2026）闽0602执2088号",
+            channel="HOTLINE",
+            category="PROGRESS",
+            content="来电询问：案件立案已两个月，被执行人的房产是否已查封？",
+            applicant_name="张某",
+            applicant_phone="13800000001",
+            idempotency_key="demo-ticket-2088-hotline",
+        ),
+        "已向不动产登记中心发出查询，结果回复后将第一时间告知。",
+    ),
+    (
+        "闽0602",
+        TicketData(
+            case_number="（2026）闽0602执2088号",
+            channel="WINDOW",
+            category="FUNDS",
+            content="窗口来访：被执行人已部分履行，申请人询问案款何时发放。",
+            applicant_name="张某",
+            applicant_phone="13800000001",
+            idempotency_key="demo-ticket-2088-window",
+        ),
+        None,
+    ),
+    (
+        "闽0602",
+        TicketData(
+            case_number="（2023）闽0602执1234号",
+            channel="LETTER",
+            category="COMPLAINT",
+            content="来信反映：承办法官长期未与申请人联系。",
+            applicant_name="漳州市某典当有限责任公司",
+            received_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC),
+            idempotency_key="demo-ticket-1234-letter",
+        ),
+        None,
+    ),
+]
+
+
+async def seed_tickets(hub: HubState) -> None:
+    for court, data, reply in DEMO_TICKETS:
+        desk = Principal(0, "诉求服务中心", Role.COURT_OFFICER, court)
+        ticket = await open_ticket(hub, desk, data)
+        if reply is not None and ticket.reply is None:
+            await reply_ticket(hub, desk, ticket.id, reply)
 
 
 async def seed(hub: HubState) -> list[tuple[Principal, str]]:
@@ -130,6 +185,7 @@ async def seed(hub: HubState) -> list[tuple[Principal, str]]:
         if hub.agencies.get(order.agency_id) is not None:
             officer = Principal(0, "demo-seed", Role.COURT_OFFICER, court)
             await create_request(hub, officer, order)  # the idempotency key makes it once
+    await seed_tickets(hub)
     return [await create_principal(hub.db, role=r, scope=s, name=n) for r, s, n in DEMO_PRINCIPALS]
 
 
@@ -180,7 +236,8 @@ def _print_banner(
     base = settings.callback_base
     agencies = tomllib.loads(config.read_text(encoding="utf-8")).get("agencies", [])
     print("\nlinkage hub demo is running — Ctrl-C stops everything\n")
-    print(f"  GraphiQL   {base}/graphql   (add the header  Authorization: Bearer <token>)")
+    print(f"  GraphiQL   {base}/graphql")
+    print('             its Headers tab (bottom left): {"Authorization": "Bearer <token>"}')
     print(f"  Console    {base}/console/login")
     print(f"  Metrics    {base}/metrics    Ready  {base}/readyz")
     print("\n  mock agencies:")

@@ -48,7 +48,7 @@ from adapters.sdk.records import (
     Subject,
     SubjectKind,
 )
-from hub import assistance, metrics
+from hub import assistance, funds_reminders, metrics, ticket_jobs
 from hub.errors import UpstreamError, UpstreamRejected
 from hub.logs import bind_request_id
 from hub.models import AssistanceRequest, Case, OutboxEntry, Party, utcnow
@@ -142,10 +142,15 @@ class Dispatcher:
                 free = self.batch - len(running)
                 claims: list[Claim] = []
                 try:
+                    ticket_jobs.kick(self.hub)  # applicants' notifications and reminders
                     await self._measure_depth()
                     claims = await self.claim(limit=free)
                 except Exception:
                     log.exception("dispatcher claim failed", worker=self.worker_id)
+                try:
+                    await funds_reminders.maybe_run(self.hub)  # durable; throttled inside
+                except Exception:
+                    log.exception("funds reminders failed", worker=self.worker_id)
                 for claim in claims:
                     task = asyncio.create_task(self._run(claim))
                     running.add(task)

@@ -46,11 +46,11 @@ from adapters.sdk.declare import CapabilitySpec
 from adapters.sdk.records import MatchKind, Subject, SubjectKind
 from hub import audit, policy, ratelimit
 from hub.agencies import Agency
-from hub.auth import Principal
 from hub.cases import find_case
 from hub.errors import BadUserInput, NotFound, UpstreamError
 from hub.fetcher import DossierFetcher
 from hub.models import Case, Party
+from hub.principal import Principal
 from hub.sources import FAILED, SourceResult, SourceState, applies, screen
 from hub.state import HubState
 

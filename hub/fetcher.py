@@ -35,9 +35,9 @@ from adapters.sdk.declare import CapabilitySpec
 from adapters.sdk.records import Subject
 from hub import audit, snapshots
 from hub.agencies import Agency
-from hub.auth import Principal
 from hub.errors import NotFound, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from hub.models import utcnow
+from hub.principal import Principal
 from hub.sources import SourceResult, SourceState, empty, screen, state_of
 from hub.state import HubState
 

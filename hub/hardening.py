@@ -28,6 +28,7 @@ from strawberry.extensions import (
     SchemaExtension,
 )
 
+from hub.cost import query_cost
 from hub.settings import Settings
 
 
@@ -52,4 +53,5 @@ def graph_limits(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     return [
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
         partial(AddValidationRules, rules),
+        query_cost(settings),
     ]

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -31,6 +32,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeEngine
+
+from hub import clock
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -83,7 +86,7 @@ class Money(TypeDecorator[Decimal]):
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 def new_id() -> str:
@@ -106,6 +109,7 @@ class Court(Base):
 
 class Case(Base):
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_court_filed", "court_code", "filed_on"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     number: Mapped[str] = mapped_column(String(64), unique=True)
@@ -289,18 +293,212 @@ class AuditEntry(Base):
     subject: Mapped[str | None] = mapped_column(String(18), index=True)
     target: Mapped[str | None] = mapped_column(String(200))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # set by the sequencer (hub/audit_sequencer.py): the position in the Merkle log
+    # (1-based) and the hash of the entry before it; NULL until sequenced
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)  # RFC 6962 leaf hash, hex
+    seq: Mapped[int | None] = mapped_column(Integer, unique=True)
 
 
-class AuditHead(Base):
-    """One row: the chain's newest hash. Updating it first serializes appenders."""
+class AuditCheckpoint(Base):
+    """A signed statement of the log's size and Merkle root, one per sequenced batch."""
 
-    __tablename__ = "audit_head"
+    __tablename__ = "audit_checkpoints"
+
+    tree_size: Mapped[int] = mapped_column(Integer, primary_key=True)
+    root_hash: Mapped[str] = mapped_column(String(64))
+    frontier: Mapped[list[str]] = mapped_column(JSON)  # to append without rereading the log
+    timestamp: Mapped[str] = mapped_column(String(40))
+    key_id: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))
+
+
+class EndedSession(Base):
+    """A console session signed out before its cookie expired: the cookie alone is
+    signed and would otherwise stay good for the rest of its eight hours."""
+
+    __tablename__ = "ended_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the cookie's session id
+    ended_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # prunable after
+
+
+class Ticket(Base):
+    """An applicant's request (诉求) to the court, on any channel, and where it stands."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("court_code", "year", "seq", name="ticket_number_once"),
+        Index("ix_tickets_court_received", "court_code", "received_at"),
+        Index("ix_tickets_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
+    number: Mapped[str] = mapped_column(String(64), unique=True)
+    court_code: Mapped[str] = mapped_column(ForeignKey("courts.code"))
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    case_number: Mapped[str] = mapped_column(String(64))  # a case's number never changes
+    channel: Mapped[str] = mapped_column(String(16))
+    category: Mapped[str] = mapped_column(String(16), index=True)
+    content: Mapped[str] = mapped_column(Text)
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    applicant_phone: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(16), default="OPEN")
+    assignee: Mapped[str | None] = mapped_column(String(100), index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    late: Mapped[bool] = mapped_column(default=False)  # answered after its due time, once
+    reply: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_by: Mapped[str | None] = mapped_column(String(100))
+    urge_count: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_to: Mapped[str | None] = mapped_column(String(100))
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clue_id: Mapped[int | None] = mapped_column(ForeignKey("property_clues.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    body_hash: Mapped[str] = mapped_column(String(64))
+
+
+class TicketEvent(Base):
+    __tablename__ = "ticket_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, default=0)
-    last_hash: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class TicketCounter(Base):
+    """The last ticket number given per court and year."""
+
+    __tablename__ = "ticket_counters"
+
+    court_code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class TicketJob(Base):
+    """Scheduled work of the tickets' loop (notifications, reminders), polled by workers."""
+
+    __tablename__ = "ticket_jobs"
+    __table_args__ = (Index("ix_ticket_jobs_due", "done_at", "available_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[str] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # notify | remind | overdue
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CaseTransition(Base):
+    """A change of a case's status, dated as it happened in law (``effective_on``).
+
+    The case's event list says it in words; this row says it as data, with the
+    court beside it, so the quality indicators are counted in SQL by date.
+    """
+
+    __tablename__ = "case_transitions"
+    __table_args__ = (
+        Index("ix_case_transitions_court_to_on", "court_code", "to_status", "effective_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    court_code: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    effective_on: Mapped[date] = mapped_column(Date)
+    # The case's deadline and claim, copied: closings are counted, and their claims
+    # summed, from this table alone (neither changes after filing).
+    deadline: Mapped[date] = mapped_column(Date)
+    claimed_cents: Mapped[int] = mapped_column(BigInteger)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Receipt(Base):
+    """Money into a case's account (执行款到账). Amounts are whole cents: exact sums in SQL."""
+
+    __tablename__ = "fund_receipts"
+    __table_args__ = (
+        UniqueConstraint("court_code", "idempotency_key", name="fund_receipt_key_once"),
+        Index("ix_fund_receipts_court_received", "court_code", "received_on"),
+        Index("ix_fund_receipts_open", "court_code", "settled_on", "due_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    court_code: Mapped[str] = mapped_column(String(16))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    received_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)  # 30 days after receipt: pay out by then
+    remind_on: Mapped[date] = mapped_column(Date)
+    settled_on: Mapped[date | None] = mapped_column(Date)  # the day it was fully paid out
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(16))
+    reference: Mapped[str | None] = mapped_column(String(200))
+    request_id: Mapped[str | None] = mapped_column(String(36), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Disbursement(Base):
+    """Money out of a case's account to a payee (案款发放)."""
+
+    __tablename__ = "fund_disbursements"
+    __table_args__ = (
+        UniqueConstraint("court_code", "idempotency_key", name="fund_disbursement_key_once"),
+        Index("ix_fund_disbursements_court_paid", "court_code", "paid_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    court_code: Mapped[str] = mapped_column(String(16))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    paid_on: Mapped[date] = mapped_column(Date)
+    payee_name: Mapped[str] = mapped_column(String(200))
+    payee_account: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LedgerEntry(Base):
+    """One leg of a double-entry movement: the legs of one ``txn`` sum to zero.
+
+    Debits are positive, credits negative, in cents. Accounts are
+    ``custody:<court>`` (the court's custody bank account) and
+    ``case:<case number>`` (what the court holds for that case).
+    """
+
+    __tablename__ = "ledger_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    txn: Mapped[str] = mapped_column(String(40), index=True)
+    court_code: Mapped[str] = mapped_column(String(16), index=True)
+    account: Mapped[str] = mapped_column(String(100), index=True)
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    counterparty: Mapped[str | None] = mapped_column(String(200))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class OwnershipConfirmation(Base):

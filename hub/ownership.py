@@ -21,7 +21,6 @@ from adapters.sdk.declare import ActionSpec, CapabilitySpec
 from adapters.sdk.records import MatchKind, Subject, SubjectKind
 from hub import audit, policy
 from hub.agencies import Agency
-from hub.auth import Principal
 from hub.cases import find_case
 from hub.errors import BadUserInput, NotFound
 from hub.models import (
@@ -32,6 +31,7 @@ from hub.models import (
     Party,
     utcnow,
 )
+from hub.principal import Principal
 from hub.sources import decode, screen
 from hub.state import HubState
 from hub.storage import Database

@@ -27,9 +27,9 @@ from sqlalchemy.orm import selectinload
 
 from adapters.sdk.records import Subject, SubjectKind
 from hub import audit, dossier, reminders, seals
-from hub.auth import Principal, Role
 from hub.errors import HubError
 from hub.models import Case, CaseEvent, DossierSnapshot, Party, RecheckSchedule, utcnow
+from hub.principal import Principal, Role
 from hub.sources import decode, screen
 from hub.state import HubState
 

@@ -50,6 +50,9 @@ def make_server(
         log_level="warning",
         access_log=False,
         lifespan="on",
+        # the scheme and client address behind a TLS proxy (Secure cookies, ops access)
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
     )
     return uvicorn.Server(config)
 
@@ -58,14 +61,21 @@ async def serve_forever(settings: Settings, *, dispatcher: bool = True) -> None:
     configure_logging(settings)
     server = make_server(settings, dispatcher=dispatcher)
     log.info("hub serving", url=settings.callback_base, graphql=f"{settings.callback_base}/graphql")
-    await server.serve()
+    try:
+        await server.serve()
+    finally:
+        from hub import tracing
+
+        tracing.shutdown()  # spans still buffered go out before the process ends
 
 
 async def run_worker(settings: Settings) -> None:
     """The dispatcher alone, until SIGINT/SIGTERM."""
+    from hub import tracing
     from hub.dispatcher import Dispatcher
 
     configure_logging(settings)
+    tracing.configure(settings)  # the worker's agency calls are traced too
     hub = build_state(settings)
     dispatcher = Dispatcher(hub)
     stop = asyncio.Event()
@@ -79,6 +89,10 @@ async def run_worker(settings: Settings) -> None:
         from prometheus_client import start_http_server
 
         start_http_server(settings.metrics_port, addr=settings.host)
+    from hub.audit_sequencer import sequencer_for
+
+    sequencer = sequencer_for(hub)  # any process may sequence the audit log
+    await sequencer.start()
     await dispatcher.start()
     rechecker = Rechecker(hub, settings.recheck_tick_s)  # 终本 re-checks
     await rechecker.start()
@@ -88,4 +102,6 @@ async def run_worker(settings: Settings) -> None:
     finally:
         await rechecker.stop()
         await dispatcher.stop()
+        await sequencer.stop()
         await hub.aclose()
+        tracing.shutdown()

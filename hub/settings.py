@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from adapters.sdk.config import AgencyConfig
 
 DEFAULT_DATABASE_URL = "sqlite:///./hub.db"
+DEV_SECRET_KEY = "dev-only-change-me"
+MIN_SECRET_KEY_CHARS = 32
 
 
 class Settings(BaseSettings):
@@ -25,7 +28,7 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None  # what agencies call back; default http://HOST:PORT
-    secret_key: str = "dev-only-change-me"  # signs console sessions
+    secret_key: str = DEV_SECRET_KEY  # signs console sessions; production refuses the default
     log_level: str = "INFO"
     log_json: bool = True
     metrics_port: int | None = None  # `hub worker` serves /metrics here (serve has its own)
@@ -36,6 +39,14 @@ class Settings(BaseSettings):
     max_tokens: int = 2000
     max_body_bytes: int = 256 * 1024
     dossier_reads_per_minute: int = 120
+    # query cost (hub.cost): weight x times run, per operation
+    max_cost: int = 20000
+    cost_list_size: int = 5  # assumed length of a list without `first` (parties, seals...)
+    cost_weights: dict[str, int] = Field(default_factory=dict)  # "Type.field" -> weight
+    # persisted queries (hub.persisted): "apq" (hashes registered by clients, Apollo's
+    # protocol), "allowlist" (only the queries in persisted_queries_file), or "off"
+    persisted_queries: str = "apq"
+    persisted_queries_file: Path | None = None  # JSON {"<sha256>": "<query>", ...}
 
     # dispatcher
     dispatcher_poll_s: float = 0.2
@@ -46,6 +57,23 @@ class Settings(BaseSettings):
     poll_after_s: float = 30.0  # poll an agency when no callback came in this long
     callback_max_age_s: float = 300.0
 
+    # behind a proxy: the proxies whose X-Forwarded-For/-Proto uvicorn believes (comma-separated
+    # addresses or networks, "*" for any), so the console's cookies are Secure behind TLS
+    forwarded_allow_ips: str = "127.0.0.1"
+    # who sees /metrics and the agency detail of /readyz: these client addresses, or
+    # anyone sending `Authorization: Bearer <ops_token>`; others get 403 / the bare status
+    ops_allow_ips: str = "127.0.0.1,::1"
+    ops_token: str | None = None
+
+    # audit log (hub/audit_sequencer.py, hub/audit_keys.py)
+    audit_key: str | None = None  # base64 Ed25519 seed that signs checkpoints; or:
+    audit_key_file: Path | None = None  # PEM; without either a development key is kept
+    audit_sequence_interval_s: float = 1.0  # sequencing also follows each audited commit
+    audit_sequence_batch: int = 1000
+
+    # tracing (hub/tracing.py; needs the `otel` extra)
+    otel_endpoint: str | None = None  # OTLP/HTTP, e.g. http://collector:4318/v1/traces
+    otel_service_name: str = "linkage-hub"
     # enforcement rules
     seal_reminder_days: int = 30  # remind officers this long before an effective seal lapses
     recheck_interval_days: int = 180  # 终本 cases: re-query the respondents' property this often
@@ -55,6 +83,15 @@ class Settings(BaseSettings):
     agencies: list[AgencyConfig] = Field(default_factory=list)
     due_days: dict[str, int] = Field(default_factory=dict)  # "kind.ACTION" or "ACTION" -> days
 
+    # applicants' tickets (诉求): see hub.ticket_due for the defaults
+    ticket_due_days: dict[str, int] = Field(default_factory=dict)  # CATEGORY -> working days
+    ticket_holidays: list[date] = Field(default_factory=list)  # days off besides weekends
+    ticket_workdays: list[date] = Field(default_factory=list)  # weekends worked (调休)
+    ticket_heads: dict[str, str] = Field(default_factory=dict)  # court code -> 执行局负责人
+    ticket_remind_hours: float = 4.0  # remind the officer this long before a ticket is due
+    sms_url: str | None = None  # the SMS gateway; unset: notifications are only logged
+    sms_key: str | None = None
+
     @property
     def production(self) -> bool:
         return self.env.lower() == "production"
@@ -62,6 +99,22 @@ class Settings(BaseSettings):
     @cached_property
     def callback_base(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+class UnsafeSettings(ValueError):
+    """Settings the hub refuses to start with (a production hub on a development secret)."""
+
+
+def check_startup(settings: Settings) -> None:
+    """Refuse, at start, what must never run: production signing console sessions with the
+    published development secret (anyone could forge a session cookie) or a short one."""
+    if not settings.production:
+        return
+    if settings.secret_key == DEV_SECRET_KEY or len(settings.secret_key) < MIN_SECRET_KEY_CHARS:
+        raise UnsafeSettings(
+            "生产环境必须设置 HUB_SECRET_KEY（至少 32 个字符的随机值）/ production needs "
+            f"HUB_SECRET_KEY set to a random value of at least {MIN_SECRET_KEY_CHARS} characters"
+        )
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

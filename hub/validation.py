@@ -13,15 +13,15 @@ import re
 import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 from decimal import Decimal
 from enum import Enum
 
+from hub import clock
 from hub.errors import BadUserInput
 
 # China has kept UTC+8 without daylight saving since 1991, so a fixed offset
 # gives the court's "today" without depending on the tz database.
-_SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 # Provincial-level division code → court abbreviation (the 31 of the mainland).
 PROVINCES: dict[str, str] = {
@@ -55,7 +55,7 @@ ENFORCEMENT_CASE_KINDS: dict[str, str] = {
 
 
 def _today() -> date:
-    return datetime.now(_SHANGHAI).date()
+    return clock.today()
 
 
 # ---------------------------------------------------------------- case numbers

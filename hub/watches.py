@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.sdk.declare import Effect
 from adapters.sdk.records import OrderProgress
 from hub import audit
-from hub.auth import Principal, Role
 from hub.models import AssistanceRequest, Case, Party, RequestEvent, utcnow
+from hub.principal import Principal, Role
 from hub.state import HubState
 
 if TYPE_CHECKING:

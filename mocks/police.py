@@ -109,8 +109,8 @@ def _execute(agency: MockAgency, order: Order) -> OrderOutcome:
         plate = order.details.get("plate")
         seen = agency.state.setdefault("watch_seen", {})
         seen[order.ref] = {_sighting_key(s) for s in _watched_sightings(world, order)}
-        result: dict[str, Any] = {"plate": plate} if plate else {}
-        return OrderOutcome("ACKNOWLEDGED", "watching", {**result, "sightings": []})
+        watched: dict[str, Any] = {"plate": plate} if plate else {}
+        return OrderOutcome("ACKNOWLEDGED", "watching", {**watched, "sightings": []})
     if order.action == "DETAIN":
         if not persons:
             return OrderOutcome("REJECTED", "person_not_found", None)

@@ -73,10 +73,12 @@ class AssistanceRequest:
     def id(self) -> strawberry.ID:
         return strawberry.ID(self.row.id)
 
-    @strawberry.field(description="The case, for those who may read it (not the agency).")
+    @strawberry.field(
+        description="The case, for those who may read it; null with a FORBIDDEN error for "
+        "the agency."
+    )
     def case(self, info: Info) -> Case | None:
-        if not policy.can_read_case(info.context.principal, self.case_row):
-            return None
+        policy.require_request_case(info.context.principal, self.case_row)
         return Case(row=self.case_row)
 
     @strawberry.field
@@ -156,14 +158,14 @@ class AssistanceRequest:
         return _at(self.row.answered_at)
 
     @strawberry.field(
-        description="The agency's answer: COMPLETED, or REJECTED with its reason. Personal "
-        "data: only the case's court and the addressed agency see it."
+        description="The agency's answer: COMPLETED, or REJECTED with its reason (null until "
+        "then). Personal data: only the case's court and the addressed agency see it; "
+        "null with a FORBIDDEN error for anyone else."
     )
     def answer(self, info: Info) -> AssistanceAnswer | None:
         if self.row.status not in service.ANSWERED or self.row.outcome is None:
             return None
-        if not policy.sees_request_answer(info.context.principal, self.row, self.case_row):
-            return None
+        policy.require_request_answer(info.context.principal, self.row, self.case_row)
         return AssistanceAnswer(outcome=self.row.outcome, result=cast(JSON, self.row.result))
 
     @strawberry.field(description="Why delivery failed (FAILED requests; re-send them).")

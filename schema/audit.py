@@ -9,6 +9,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from hub import audit as service
+from hub import policy
+from hub.audit_keys import Checkpoint, checkpoint_text, load_signer
+from hub.audit_sequencer import sequencer_for
+from hub.audit_verify import inclusion_proof
 from hub.auth import list_principals
 from hub.errors import BadUserInput
 from hub.models import AuditEntry as AuditRow
@@ -68,9 +72,51 @@ class AuditEntry:
     def hash(self) -> str:
         return self.row.hash
 
-    @strawberry.field
+    @strawberry.field(
+        description="The hash of the entry before it in the log; empty until sequenced."
+    )
     def prev_hash(self) -> str:
-        return self.row.prev_hash
+        return self.row.prev_hash or ""
+
+    @strawberry.field(
+        description="The entry's position in the Merkle log (1-based); null until sequenced."
+    )
+    def seq(self) -> int | None:
+        return self.row.seq
+
+
+@strawberry.type(description="A signed statement of the audit log's size and Merkle root.")
+class AuditCheckpoint:
+    tree_size: int
+    root_hash: str = strawberry.field(description="Hex SHA-256 (RFC 6962 Merkle tree hash).")
+    timestamp: str = strawberry.field(description="When it was signed, UTC.")
+    key_id: str
+    public_key: str = strawberry.field(description="Base64 raw Ed25519 public key.")
+    signature: str = strawberry.field(description="Base64 Ed25519 signature of `note`.")
+    note: str = strawberry.field(description="The signed text.")
+
+    @classmethod
+    def from_checkpoint(cls, c: Checkpoint) -> AuditCheckpoint:
+        return cls(
+            tree_size=c.tree_size,
+            root_hash=c.root_hash,
+            timestamp=c.timestamp,
+            key_id=c.key_id,
+            public_key=c.public_key,
+            signature=c.signature,
+            note=checkpoint_text(c.tree_size, c.root, c.timestamp),
+        )
+
+
+@strawberry.type(description="An RFC 6962 inclusion proof of one entry in a signed checkpoint.")
+class AuditProof:
+    entry_id: strawberry.ID
+    leaf_index: int = strawberry.field(description="0-based position in the tree.")
+    # not the leaf's bytes: they hold the subject's full ID number, which
+    # administrators do not read (`hub audit prove` prints them for operators)
+    leaf_hash: str = strawberry.field(description="SHA-256(0x00 || the entry's bytes), hex.")
+    path: list[str] = strawberry.field(description="Sibling hashes, hex, leaf level first.")
+    checkpoint: AuditCheckpoint
 
 
 @strawberry.type
@@ -167,6 +213,7 @@ class AuditQuery:
     ) -> AuditEntryConnection:
         f = filter or AuditFilter()
         ctx = info.context
+        await sequencer_for(ctx.hub).sequence()  # show entries with their positions
         page = await service.search(
             ctx.hub.db,
             ctx.principal,
@@ -190,6 +237,28 @@ class AuditQuery:
             page_info=PageInfo(
                 has_next_page=page.has_next, end_cursor=page.cursors[-1] if page.cursors else None
             ),
+        )
+
+    @strawberry.field(
+        description="An inclusion proof of one audit entry in the latest signed checkpoint "
+        "(administrators only); null when there is no such entry."
+    )
+    async def audit_proof(self, info: Info, id: strawberry.ID) -> AuditProof | None:
+        ctx = info.context
+        policy.require_admin(ctx.principal)
+        text = str(id).strip()
+        if not text.isdigit() or len(text) > 12:
+            raise BadUserInput("id", "not an audit entry id")
+        await sequencer_for(ctx.hub).sequence()
+        proof = await inclusion_proof(ctx.hub.db, load_signer(ctx.hub.settings), int(text))
+        if proof is None:
+            return None
+        return AuditProof(
+            entry_id=strawberry.ID(str(proof.entry_id)),
+            leaf_index=proof.leaf_index,
+            leaf_hash=proof.leaf_hash,
+            path=proof.path,
+            checkpoint=AuditCheckpoint.from_checkpoint(proof.checkpoint),
         )
 
     @strawberry.field(description="Every principal, newest first (administrators only).")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 import strawberry
 from graphql import GraphQLError
@@ -14,27 +14,46 @@ from strawberry.types import ExecutionContext
 from schema.agencies import AgencyQuery
 from schema.assistance import AssistanceMutation, AssistanceQuery
 from schema.audit import AuditQuery
+from schema.audited_reads import AuditedReads
 from schema.cases import CaseMutation, CaseQuery
 from schema.dossier import DossierQuery, PartialErrors
+from schema.funds import FundsMutation, FundsQuery
+from schema.hygiene import InputHygiene
+from schema.indicators import IndicatorsQuery
 from schema.principal import PrincipalQuery
 from schema.rules import RulesMutation, RulesQuery
+from schema.tickets import TicketMutation, TicketQuery
 
 QUERY_CACHE = 256  # distinct query texts remembered
 
 
 @strawberry.type
 class Query(
-    CaseQuery, PrincipalQuery, AuditQuery, AssistanceQuery, DossierQuery, AgencyQuery, RulesQuery
+    CaseQuery,
+    PrincipalQuery,
+    AuditQuery,
+    AssistanceQuery,
+    DossierQuery,
+    AgencyQuery,
+    FundsQuery,
+    IndicatorsQuery,
+    TicketQuery,
+    RulesQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(CaseMutation, AssistanceMutation, RulesMutation):
+class Mutation(CaseMutation, AssistanceMutation, TicketMutation, FundsMutation, RulesMutation):
     pass
 
 
-class HubSchema(strawberry.Schema):
+# The graph is also an Apollo Federation subgraph (``schema.federation``). v2.9 is
+# the newest link version both Apollo's and The Guild's composers accept.
+FEDERATION_VERSION: Literal["2.9"] = "2.9"
+
+
+class HubSchema(strawberry.federation.Schema):
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
     ) -> None:
@@ -55,5 +74,11 @@ def build_schema(
         partial(ParserCache, maxsize=QUERY_CACHE),
         partial(ValidationCache, maxsize=QUERY_CACHE),
     ]
-    exts: list[Any] = [*caches, *(extensions or []), PartialErrors]
-    return HubSchema(query=Query, mutation=Mutation, config=config, extensions=exts)
+    exts: list[Any] = [*caches, InputHygiene, AuditedReads, *(extensions or []), PartialErrors]
+    return HubSchema(
+        query=Query,
+        mutation=Mutation,
+        config=config,
+        extensions=exts,
+        federation_version=FEDERATION_VERSION,
+    )

@@ -11,8 +11,8 @@ import strawberry
 from strawberry.scalars import JSON
 
 from hub import cases as service
+from hub import clock, policy, read_audit
 from hub import clues as clue_service
-from hub import policy
 from hub.models import Case as CaseRow
 from hub.models import CaseEvent as CaseEventRow
 from hub.models import Party as PartyRow
@@ -25,7 +25,9 @@ from schema.vocabulary import ClueKind
 if TYPE_CHECKING:
     from schema.assistance import AssistanceRequest, AssistanceStatusCount
     from schema.dossier import Dossier
+    from schema.funds import CaseFunds
     from schema.rules import CourtDecision, CreditRepair, OwnershipConfirmation
+    from schema.tickets import Ticket
 
 # The services' enums are the graph's enums (strawberry.enum registers them in place).
 CaseStatus = service.CaseStatus
@@ -60,7 +62,7 @@ class CaseEvent:
         return cls(at=at, kind=row.kind, actor=row.actor, note=row.note)
 
 
-@strawberry.type
+@strawberry.federation.type(keys=["id"])
 class Party:
     row: strawberry.Private[PartyRow]
     case_row: strawberry.Private[CaseRow]
@@ -85,8 +87,11 @@ class Party:
     @strawberry.field(
         description="Masked (350602********0015) unless the caller is the case's own court."
     )
-    def id_number(self) -> str:
-        return self.row.id_number if self.full_id else mask_id_number(self.row.id_number)
+    def id_number(self, info: Info) -> str:
+        if not self.full_id:
+            return mask_id_number(self.row.id_number)
+        read_audit.full_id_read(info.context.principal, self.case_row.number, self.row.id_number)
+        return self.row.id_number
 
     @strawberry.field(
         description="What the agencies know of this party (the case's own court only); "
@@ -106,6 +111,21 @@ class Party:
             case_row=case,
             full_id=policy.sees_full_id_numbers(info.context.principal, case),
         )
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Party:
+        """Federation's ``_entities`` for ``{__typename: "Party", id}``: the case's rules."""
+        from hub import dossier as dossier_service
+        from hub.errors import BadUserInput
+
+        try:
+            party_id = int(str(id))
+        except ValueError as exc:
+            raise BadUserInput("representations", "a Party is referenced by its id") from exc
+        party, case = await dossier_service.find_party(
+            info.context.hub, info.context.principal, party_id
+        )
+        return cls.from_row(party, case, info)
 
 
 @strawberry.type
@@ -164,10 +184,24 @@ class PropertyClue:
             for p in self.row.proposals
         ]
 
+    @strawberry.field(description="The applicant's request (诉求) this clue came from, if any.")
+    async def ticket(
+        self, info: Info
+    ) -> Annotated[Ticket, strawberry.lazy("schema.tickets")] | None:
+        from schema.tickets import clue_ticket
 
-@strawberry.type
+        return await clue_ticket(info, self.row.id)
+
+
+@strawberry.federation.type(keys=["number"])
 class Case:
     row: strawberry.Private[CaseRow]
+
+    @classmethod
+    async def resolve_reference(cls, info: Info, number: str) -> Case | None:
+        """Federation's ``_entities`` for ``{__typename: "Case", number}``, as ``case(number:)``."""
+        row = await service.get_case(info.context.hub.db, info.context.principal, number)
+        return cls(row=row) if row is not None else None
 
     @strawberry.field
     def number(self) -> str:
@@ -187,7 +221,7 @@ class Case:
 
     @strawberry.field
     def overdue(self) -> bool:
-        return self.row.status == "OPEN" and self.row.deadline < dt.date.today()
+        return self.row.status == "OPEN" and self.row.deadline < clock.today()
 
     @strawberry.field
     def cause(self) -> str:
@@ -234,6 +268,12 @@ class Case:
         return [
             CaseEvent.from_row(r) for r in await ctx.loader("case_events", load).load(self.row.id)
         ]
+
+    @strawberry.field(description="The case's account (案款): money received and paid out.")
+    async def funds(self, info: Info) -> Annotated[CaseFunds, strawberry.lazy("schema.funds")]:
+        from schema.funds import funds_of_case
+
+        return await funds_of_case(info, self.row)
 
     @strawberry.field(description="The case's assistance requests, oldest first.")
     async def assistance_requests(
@@ -405,11 +445,27 @@ class CaseMutation:
 
     @strawberry.mutation
     async def update_case_status(
-        self, info: Info, number: str, status: CaseStatus, note: str | None = None
+        self,
+        info: Info,
+        number: str,
+        status: CaseStatus,
+        note: str | None = None,
+        effective_on: Annotated[
+            dt.date | None,
+            strawberry.argument(
+                description="The day the change took effect in law (default today); "
+                "not in the future, not before filing or the case's last change."
+            ),
+        ] = None,
     ) -> Case:
         return Case(
             row=await service.update_status(
-                info.context.hub.db, info.context.principal, number, status.value, note
+                info.context.hub.db,
+                info.context.principal,
+                number,
+                status.value,
+                note,
+                effective_on,
             )
         )
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
-from hub.auth import Principal
+from hub.principal import Principal
 
 if TYPE_CHECKING:
     from hub.state import HubState

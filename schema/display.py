@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from hub.clock import SHANGHAI, local
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-def local(value: datetime | None) -> datetime | None:
-    return None if value is None else value.astimezone(SHANGHAI)
+__all__ = ["SHANGHAI", "local"]

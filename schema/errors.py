@@ -13,11 +13,9 @@ from typing import Any
 import structlog
 from graphql import GraphQLError
 
-from hub.errors import BadUserInput, HubError
+from hub.errors import HubError
 
 log = structlog.get_logger("hub.graphql")
-
-LIMIT_CODES = ("max depth", "aliases", "tokens", "token limit", "depth limit")
 
 
 def _input_field(error: GraphQLError) -> str:
@@ -58,7 +56,3 @@ def format_errors(errors: list[GraphQLError]) -> list[dict[str, Any]]:
         formatted["extensions"] = {**(formatted.get("extensions") or {}), **extensions}
         out.append(formatted)
     return out
-
-
-def bad_input(field: str, message: str) -> BadUserInput:
-    return BadUserInput(field, message)

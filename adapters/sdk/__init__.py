@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adapters.sdk import records
+from adapters.sdk import errors, records
 from adapters.sdk.base import Adapter
 from adapters.sdk.config import AgencyConfig
 from adapters.sdk.connector import Connector, RetryPolicy
+from adapters.sdk.declare import ActionSpec, AssetView, CapabilitySpec, Effect
 from adapters.sdk.json_orders import JsonOrderApi
 from adapters.sdk.observe import (
     AttemptEvent,
@@ -21,7 +22,7 @@ from adapters.sdk.observe import (
     remove_observer,
     track_calls,
 )
-from adapters.sdk.records import Action, AssistanceOrder, Capability, MatchKind, Subject
+from adapters.sdk.records import Action, AssistanceOrder, MatchKind, Subject
 from adapters.sdk.registry import (
     ENTRY_POINT_GROUP,
     build_adapter,
@@ -29,21 +30,27 @@ from adapters.sdk.registry import (
     installed_kinds,
     load_adapter_class,
 )
+from adapters.sdk.standard import STANDARD_ACTIONS, Capability
 
 if TYPE_CHECKING:
     from adapters.sdk.testing import adapter_test_class
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "STANDARD_ACTIONS",
     "Action",
+    "ActionSpec",
     "Adapter",
     "AgencyConfig",
+    "AssetView",
     "AssistanceOrder",
     "AttemptEvent",
     "BreakerEvent",
     "CallStats",
     "Capability",
+    "CapabilitySpec",
     "Connector",
+    "Effect",
     "JsonOrderApi",
     "MatchKind",
     "RetryPolicy",
@@ -52,6 +59,7 @@ __all__ = [
     "add_observer",
     "build_adapter",
     "describe_kinds",
+    "errors",
     "installed_kinds",
     "load_adapter_class",
     "records",

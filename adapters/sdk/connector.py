@@ -58,6 +58,8 @@ from adapters.sdk.observe import (
     add_observer,
     correlation_id,
     remove_observer,
+    traced_attempt,
+    traced_call,
     track_calls,
 )
 
@@ -267,16 +269,17 @@ class Connector:
             return await self._attempt(request, attempts, deadline_at, accepted)
 
         _count(calls=1)
-        try:
-            async for trying in self._retrying(idempotent, deadline_at):
-                with trying:
-                    return await attempt()
-        except _Retriable as exc:
-            _count(errors=1)
-            raise self._exhausted(exc, attempts) from exc
-        except BaseException:
-            _count(errors=1)
-            raise
+        with traced_call(self.agency_id, self.config.kind, method):
+            try:
+                async for trying in self._retrying(idempotent, deadline_at):
+                    with trying:
+                        return await attempt()
+            except _Retriable as exc:
+                _count(errors=1)
+                raise self._exhausted(exc, attempts) from exc
+            except BaseException:
+                _count(errors=1)
+                raise
         raise AssertionError("unreachable: tenacity returns or raises")  # pragma: no cover
 
     def _retrying(self, idempotent: bool, deadline_at: float) -> AsyncRetrying:
@@ -364,7 +367,9 @@ class Connector:
             request.extensions["timeout"] = dict.fromkeys(_TIMEOUT_KEYS, budget)
             try:
                 async with asyncio.timeout(budget):
-                    response = await self._client.send(request)
+                    with traced_attempt(self.agency_id, self.config.kind, request.headers) as t:
+                        response = await self._client.send(request)
+                        t.status(response.status_code)
             except (TimeoutError, httpx.TimeoutException) as exc:
                 raise _Retriable(f"no answer within {budget:.3g} s", timeout=True) from exc
             except httpx.RequestError as exc:

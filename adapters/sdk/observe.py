@@ -11,6 +11,9 @@ calls), ``add_observer()`` for metrics::
     remove = add_observer(lambda event: print(event))
 
 An observer that raises is logged and ignored: metrics never break a call.
+
+``set_tracer()`` installs what the connector runs each call and each attempt
+inside (the hub's OpenTelemetry spans, hub/tracing.py); without one, nothing.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from adapters.sdk.breaker import BreakerState
 
@@ -113,3 +117,47 @@ def _count(**deltas: int) -> None:
     for stats in _trackers.get():
         for name, delta in deltas.items():
             setattr(stats, name, getattr(stats, name) + delta)
+
+
+# -- tracing: contexts around calls and attempts (the SDK needs no tracing library)
+
+
+class AttemptTrace(Protocol):
+    def status(self, code: int) -> None:
+        """The agency answered with ``code``."""
+
+
+class CallTracer(Protocol):
+    def call(self, agency_id: str, kind: str, method: str) -> AbstractContextManager[None]:
+        """Around one logical call (every attempt of it)."""
+
+    def attempt(
+        self, agency_id: str, kind: str, headers: MutableMapping[str, str]
+    ) -> AbstractContextManager[AttemptTrace]:
+        """Around one attempt; may add headers (``traceparent``) to what is sent."""
+
+
+class _NoAttempt:
+    def status(self, code: int) -> None:
+        return None
+
+
+_NO_ATTEMPT = _NoAttempt()
+_tracer: CallTracer | None = None
+
+
+def set_tracer(tracer: CallTracer | None) -> None:
+    global _tracer
+    _tracer = tracer
+
+
+def traced_call(agency_id: str, kind: str, method: str) -> AbstractContextManager[None]:
+    return _tracer.call(agency_id, kind, method) if _tracer else contextlib.nullcontext()
+
+
+def traced_attempt(
+    agency_id: str, kind: str, headers: MutableMapping[str, str]
+) -> AbstractContextManager[AttemptTrace]:
+    if _tracer is None:
+        return contextlib.nullcontext(_NO_ATTEMPT)
+    return _tracer.attempt(agency_id, kind, headers)

@@ -5,7 +5,7 @@
     pyproject.toml                   the "hub.adapters" entry point: customs = ...:CustomsAdapter
     README.md                        what to fill in, in order
     hub_adapter_customs/__init__.py  exports CustomsAdapter
-    hub_adapter_customs/adapter.py   declared capability and action, methods to fill in
+    hub_adapter_customs/adapter.py   its own record and capability, actions, methods to fill in
     hub_adapter_customs/mock.py      a mock agency on the hub's shared mock machinery
     tests/test_customs.py            the conformance suite, in one line
 
@@ -79,35 +79,75 @@ _ADAPTER = '''\
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 from adapters.sdk.base import Adapter
+from adapters.sdk.declare import AssetView, CapabilitySpec
 from adapters.sdk.records import (
     Action,
     AssistanceOrder,
-    Capability,
     DispatchReceipt,
+    MatchKind,
     OrderProgress,
     Subject,
-    Whereabouts,
 )
+from pydantic import BaseModel, ConfigDict, Field
+
+
+@dataclass(frozen=True)
+class __RECORD__:
+    """One thing the agency holds of a subject (rename and reshape it: money as Decimal,
+    dates as date, instants timezone-aware)."""
+
+    reference: str = field(metadata={"description": "The agency's own number for it."})
+    description: str
+    value: Decimal | None
+    owner_id: str | None  # with matched_by: the hub drops another person's records
+    owner_name: str
+    matched_by: MatchKind
+
+
+# What the hub shows of it: the Dossier field, the GraphQL type, a section in the console.
+__CAPABILITY__ = CapabilitySpec(
+    name="__NAME___records",
+    record=__RECORD__,
+    field="__FIELD__",
+    title="__NAME__",  # for people, in zh-CN
+    asset=AssetView(label=lambda r: r.description, reference="reference", value=lambda r: r.value),
+    columns=(("reference", "编号"), ("description", "名称"), ("value", "价值（元）")),
+)
+
+
+class RecordDetails(BaseModel):
+    """What an order about one record names; checked when the court makes the request."""
+
+    model_config = ConfigDict(extra="allow")
+
+    reference: str = Field(min_length=1, max_length=64, title="编号")
 
 
 class __CLASS__(Adapter):
     """The __NAME__ agency (one line on what it holds: `hub adapters list` shows it)."""
 
     kind = "__NAME__"
-    capabilities = frozenset({Capability.WHEREABOUTS})
-    actions = frozenset({Action.QUERY})
+    capabilities = frozenset({__CAPABILITY__})
+    actions = frozenset({Action.QUERY, Action.FREEZE})
+    action_details: dict[str, type[BaseModel]] = {Action.FREEZE: RecordDetails}
+    action_overrides: dict[str, dict[str, Any]] = {
+        Action.FREEZE: {"capability": "__NAME___records", "reference": "reference"}
+    }
     batch_size = 50  # most subjects the agency takes in one call
-    default_auth = "bearer"  # or "basic", "hmac:<Prefix>", "none"
+    default_auth = "bearer"  # or "basic", "hmac:<Prefix>", "api_key_header", "none"
 
-    async def whereabouts(self, subjects: Sequence[Subject]) -> dict[str, Whereabouts | None]:
-        """One entry per subject, keyed by id_number; None when the agency knows nothing.
+    async def __NAME___records(self, subjects: Sequence[Subject]) -> dict[str, list[__RECORD__]]:
+        """One entry per subject, keyed by id_number; [] when the agency knows nothing.
 
         A search sent as POST is safe to repeat: pass idempotent=True so it is retried.
         Records carrying another ID number are not the subject's (records.match_kind).
         """
-        raise NotImplementedError("__CLASS__.whereabouts")
+        raise NotImplementedError("__CLASS__.__NAME___records")
 
     async def dispatch(self, order: AssistanceOrder) -> DispatchReceipt:
         """Send the order with idempotency_key=order.idempotency_key; return the agency's ref."""
@@ -203,9 +243,13 @@ def create_adapter_package(name: str, dest: Path) -> list[Path]:
     root = Path(dest) / f"hub-adapter-{dashed}"
     if root.exists():
         raise FileExistsError(f"{root} exists; not overwriting it")
+    camel = "".join(part.capitalize() for part in name.split("_") if part)
     values = {
         "__PACKAGE__": package,
         "__CLASS__": class_name(name),
+        "__RECORD__": f"{camel}Record",
+        "__CAPABILITY__": f"{name.upper()}_RECORDS",
+        "__FIELD__": camel[:1].lower() + camel[1:] + "Records",
         "__DASHED__": dashed,
         "__NAME__": name,
     }

@@ -17,9 +17,11 @@ from hub.console import (
     admin_pages,
     cases_pages,
     dossier_pages,
+    funds_pages,
     requests_pages,
     rules_pages,
     signin,
+    tickets_pages,
 )
 from hub.console.web import PREFIX, STATIC
 from hub.state import HubState
@@ -41,6 +43,23 @@ def console_routes(hub: HubState) -> list[BaseRoute]:
         Route("/cases/{number}/requests/new", requests_pages.new_request),
         Route("/cases/{number}/requests", requests_pages.create_request, methods=["POST"]),
         Route("/agencies", admin_pages.agencies),
+        Route("/tickets", tickets_pages.ticket_list),
+        Route("/tickets/new", tickets_pages.new_ticket),
+        Route("/tickets/new", tickets_pages.create_ticket, methods=["POST"]),
+        Route("/tickets/{id}", tickets_pages.ticket_detail),
+        Route("/tickets/{id}/{verb}", tickets_pages.ticket_action, methods=["POST"]),
+        Route("/my", tickets_pages.my_case),
+        Route("/my/tickets", tickets_pages.my_new_ticket, methods=["POST"]),
+        Route("/monitor", tickets_pages.monitor),
+        Route("/cases/{number}/funds/disburse", funds_pages.disburse, methods=["POST"]),
+        Route("/cases/{number}/funds/receipts", funds_pages.receive, methods=["POST"]),
+        Route(
+            "/cases/{number}/funds/offers/{request_id}",
+            funds_pages.confirm_offer,
+            methods=["POST"],
+        ),
+        Route("/courts/{court}/indicators", funds_pages.court_indicators),
+        Route("/ranking", funds_pages.ranking),
         Route("/cases/{number}/ownership", rules_pages.confirm_ownership, methods=["POST"]),
         Route("/cases/{number}/credit-repairs", rules_pages.record_repair, methods=["POST"]),
         Route(

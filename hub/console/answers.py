@@ -18,12 +18,12 @@ from __future__ import annotations
 import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from adapters.sdk.declare import ActionSpec, Effect
+from hub import clock
 from hub.assistance import checked
 from hub.console import labels
 from hub.errors import BadUserInput
@@ -32,7 +32,6 @@ from hub.validation import require_text
 MAX_HOLDINGS = 20
 QUERY_OUTCOMES = ("found", "not_found")
 HOLDING_FIELDS = ("holding_certificate", "holding_address", "holding_area")
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # the court's calendar decides what "today" is
 
 
 def _one(form: Mapping[str, Sequence[str]], name: str) -> str:
@@ -83,7 +82,7 @@ def _declared(
     if spec.effect is Effect.ENCUMBER and result.get("rank") == "WAITING":
         result.pop("expires_on", None)  # a waiting measure has no term until promoted
     elif spec.effect in (Effect.ENCUMBER, Effect.RENEW) and expires is not None:
-        if date.fromisoformat(str(expires)) <= datetime.now(SHANGHAI).date():
+        if date.fromisoformat(str(expires)) <= clock.today():
             raise BadUserInput("result.expires_on", "a new term ends in the future")
     return result
 

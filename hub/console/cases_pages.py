@@ -6,17 +6,15 @@ services' (and ``hub.policy``'s) decision, the page only hides what would fail.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
 from starlette.responses import Response
 
-from hub import assistance, ownership, policy, watches
+from hub import assistance, clock, ownership, policy, read_audit, watches
 from hub import cases as case_service
 from hub import clues as clue_service
-from hub.auth import Role
-from hub.console import labels
+from hub.console import funds_pages, labels, tickets_pages
 from hub.console.web import (
     PREFIX,
     Visit,
@@ -31,9 +29,10 @@ from hub.console.web import (
 from hub.courts import COURTS_BY_CODE
 from hub.errors import BadUserInput, HubError, NotFound
 from hub.models import Case, Party
+from hub.principal import Role
 
 PAGE_SIZE = 50
-NOTICES = {"clue": "线索已提交。"}
+NOTICES = {"clue": "线索已提交。", **funds_pages.NOTICES}
 
 
 def _case_filter(query: dict[str, str]) -> case_service.CaseFilter:
@@ -73,7 +72,7 @@ async def case_list(visit: Visit) -> Response:
         {
             "page": listing,
             "query": query,
-            "today": date.today(),
+            "today": clock.today(),
             "agency_names": {a.id: a.config.name for a in visit.hub.agencies},
             **reminders,
         },
@@ -104,6 +103,9 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
     requests = (await assistance.requests_for_cases(db, [case.id]))[case.id]
     manage = allowed(policy.require_manage_case, visit.principal, case)
     court = COURTS_BY_CODE.get(case.court_code)
+    full_ids = policy.sees_full_id_numbers(visit.principal, case)
+    if full_ids:
+        await read_audit.parties_read(db, visit.principal, case, via="console")
     return {
         "case": case,
         "court_name": court.name if court else None,
@@ -115,10 +117,12 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
         "answered_statuses": assistance.ANSWERED,
         "agency_names": {a.id: a.config.name for a in visit.hub.agencies},
         "manage": manage,
-        "full_ids": policy.sees_full_id_numbers(visit.principal, case),
+        "full_ids": full_ids,
         "parties_by_id": {p.id: p for p in case.parties},
         "clue_kinds": clue_service.clue_kinds(),
-        "today": date.today(),
+        "today": clock.today(),
+        **await tickets_pages.case_tickets(visit, case),
+        **await funds_pages.funds_context(visit, case),
         "confirmations": (await ownership.confirmations_for_cases(db, [case.id]))[case.id]
         if policy.sees_full_id_numbers(visit.principal, case)
         else [],

@@ -70,6 +70,9 @@ EVENT_KIND = {
     "RECHECKED": "终本复查",
     "RECHECK_FOUND": "复查发现财产",
     "EXPIRY_REMINDER": "到期提醒",
+    "FUNDS_RECEIVED": "案款到账",
+    "FUNDS_DISBURSED": "案款发放",
+    "FUNDS_REMINDER": "案款发放提醒",
 }
 
 SOURCE_STATE = {
@@ -119,6 +122,8 @@ ROLE = {
     "agency_officer": "协助单位经办人",
     "observer": "跟案代表委员",
     "admin": "系统管理员",
+    "applicant": "申请执行人",
+    "supervisor": "上级法院督导",
 }
 
 OUTCOME = {
@@ -245,13 +250,43 @@ FIELD = {
     "idempotencyKey": "提交编号",
     "id": "请求编号",
     "idNumber": "证件号码",
-    "reference": "财产编号",
     "details.tax_request_id": "完税协助请求",
     "details.plate": "车牌号",
     "details.account_number": "账号",
     "details.amount": "金额",
     "details.term_months": "惩戒期限",
     "details.measures": "惩戒措施",
+    "content": "诉求内容",
+    "applicantName": "诉求人姓名",
+    "applicantPhone": "联系电话",
+    "receivedAt": "收到时间",
+    "channel": "渠道",
+    "category": "诉求类别",
+    "reply": "答复内容",
+    "clue.region": "行政区划代码",
+    "clue.kind": "线索类别",
+    "clue.subjectIdNumber": "被执行人",
+    "amount": "金额",
+    "receivedOn": "到账日期",
+    "paidOn": "发放日期",
+    "payeeName": "收款人",
+    "payeeAccount": "收款账号",
+    "source": "款项来源",
+    "reference": "凭证号",
+    "requestId": "协助请求",
+    "effectiveOn": "生效日期",
+    "court": "法院",
+    "prefix": "法院代码",
+    "from": "起始日期",
+    "to": "截止日期",
+    "form": "提交内容",
+}
+
+RECEIPT_SOURCE = {
+    "DEBTOR": "被执行人交纳",
+    "DEDUCTION": "扣划",
+    "AUCTION": "拍卖变卖",
+    "OTHER": "其他",
 }
 
 # the notes the hub writes on events, for people (older rows keep the hub's wording)

@@ -16,15 +16,13 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from hub import assistance, policy
-from hub.auth import Principal, Role
+from hub import assistance, clock, policy
 from hub.cases import add_months
 from hub.console import labels, records
 from hub.console.answers import HOLDING_FIELDS, read_answer, result_fields
 from hub.console.cases_pages import case_url, load_case, party_by_id
 from hub.console.web import (
     PREFIX,
-    SHANGHAI,
     Visit,
     allowed,
     done_url,
@@ -36,6 +34,7 @@ from hub.console.web import (
 from hub.courts import COURTS_BY_CODE
 from hub.errors import BadUserInput, HubError
 from hub.models import AssistanceRequest, Case
+from hub.principal import Principal, Role
 
 PAGE_SIZE = 50
 OPEN_LIMIT = 500  # per status; an inbox longer than this is a different problem
@@ -76,7 +75,7 @@ async def _open_requests(visit: Visit) -> tuple[list[AssistanceRequest], bool]:
         )
         rows.extend(listing.rows)
         truncated = truncated or listing.has_next
-    now = datetime.now(SHANGHAI)
+    now = clock.local_now()
     return sorted(rows, key=lambda r: _pressing_first(r, now)), truncated
 
 
@@ -107,7 +106,7 @@ async def inbox(visit: Visit) -> Response:
         rows = listing.rows
         next_cursor = listing.cursors[-1] if listing.has_next and listing.cursors else None
     cases = await assistance.cases_by_id(visit.hub.db, [r.case_id for r in rows])
-    now = datetime.now(SHANGHAI)
+    now = clock.local_now()
     items = [
         {
             "row": r,
@@ -140,7 +139,7 @@ async def _detail_context(visit: Visit, row: AssistanceRequest, case: Case) -> d
     may_answer = allowed(policy.require_answer_request, principal, row)
     may_manage = allowed(policy.require_manage_case, principal, case)
     agency = visit.hub.agencies.get(row.agency_id)
-    today = datetime.now(SHANGHAI).date()
+    today = clock.today()
     spec = agency.action(row.action) if agency is not None else None
     return {
         "row": row,
@@ -284,7 +283,7 @@ async def create_request(visit: Visit) -> Response:
     form = {k: v.strip() for k, v in raw.items() if isinstance(v, str)}
     party = party_by_id(case, form.get("party"))
     fields = [name for name, _ in records.detail_fields(visit.hub.agencies)] + ["note"]
-    details = {k: form[k] for k in fields if form.get(k)}
+    details: dict[str, Any] = {k: form[k] for k in fields if form.get(k)}
     try:
         if party is None:
             raise BadUserInput("subjectIdNumber", "choose a party of this case")

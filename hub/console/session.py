@@ -5,6 +5,9 @@ The cookie holds no token, only the principal's id, a prefix of its token hash
 signed with ``settings.secret_key`` by itsdangerous. It is HttpOnly,
 SameSite=Strict and scoped to ``/console``. Every principal check happens again
 on each request: a revoked or expired principal loses its session at once.
+A signed-in session also has a random id: signing out records it as ended
+(``ended_sessions``), so a copy of the cookie stops working then too, not
+only when its eight hours are up.
 
 An anonymous session (CSRF value only) protects the sign-in form itself.
 """
@@ -14,14 +17,16 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import delete
 from starlette.requests import Request
 from starlette.responses import Response
 
-from hub.auth import Principal, Role
+from hub.models import EndedSession, utcnow
 from hub.models import Principal as PrincipalRow
-from hub.models import utcnow
+from hub.principal import Principal, Role
 from hub.storage import Database
 
 COOKIE = "hub_console"
@@ -37,6 +42,7 @@ class Session:
     csrf: str
     principal_id: int | None = None
     token_hash: str | None = None
+    id: str | None = None  # signed-in sessions only; what signing out ends
 
     @property
     def signed_in(self) -> bool:
@@ -50,7 +56,12 @@ class SessionCodec:
         self._serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
 
     def dumps(self, session: Session) -> str:
-        payload = {"c": session.csrf, "p": session.principal_id, "h": session.token_hash}
+        payload = {
+            "c": session.csrf,
+            "p": session.principal_id,
+            "h": session.token_hash,
+            "s": session.id,
+        }
         return self._serializer.dumps(payload)
 
     def loads(self, value: str | None) -> Session | None:
@@ -63,10 +74,12 @@ class SessionCodec:
             return None
         if not isinstance(data, dict) or not isinstance(data.get("c"), str):
             return None
-        pid, digest = data.get("p"), data.get("h")
-        if pid is not None and (not isinstance(pid, int) or not isinstance(digest, str)):
+        pid, digest, sid = data.get("p"), data.get("h"), data.get("s")
+        if pid is not None and (
+            not isinstance(pid, int) or not isinstance(digest, str) or not isinstance(sid, str)
+        ):
             return None
-        return Session(csrf=data["c"], principal_id=pid, token_hash=digest)
+        return Session(csrf=data["c"], principal_id=pid, token_hash=digest, id=sid)
 
 
 def anonymous() -> Session:
@@ -79,6 +92,7 @@ def signed_in(principal_id: int, token_hash: str) -> Session:
         csrf=secrets.token_urlsafe(24),
         principal_id=principal_id,
         token_hash=token_hash[:_HASH_PREFIX],
+        id=secrets.token_urlsafe(24),
     )
 
 
@@ -109,11 +123,14 @@ def csrf_ok(session: Session | None, submitted: object) -> bool:
 
 
 async def principal_of(db: Database, session: Session) -> Principal | None:
-    """The session's principal if it is still valid (not revoked, not expired, same token)."""
-    if session.principal_id is None or session.token_hash is None:
+    """The session's principal if it is still valid (not revoked, not expired, same token,
+    not signed out)."""
+    if session.principal_id is None or session.token_hash is None or session.id is None:
         return None
     async with db.session() as s:
         row = await s.get(PrincipalRow, session.principal_id)
+        if await s.get(EndedSession, session.id) is not None:
+            return None
     if row is None or row.revoked_at is not None:
         return None
     if row.expires_at is not None and row.expires_at <= utcnow():
@@ -121,3 +138,19 @@ async def principal_of(db: Database, session: Session) -> Principal | None:
     if not hmac.compare_digest(row.token_hash[:_HASH_PREFIX], session.token_hash):
         return None
     return Principal(row.id, row.name, Role(row.role), row.scope)
+
+
+async def end(db: Database, session: Session) -> None:
+    """Sign the session out for good; ended sessions older than a cookie's life are
+    pruned on the way, since no cookie that old is accepted anyway."""
+    if session.id is None:
+        return
+    now = utcnow()
+    async with db.transaction() as s:
+        await s.execute(delete(EndedSession).where(EndedSession.expires_at < now))
+        if await s.get(EndedSession, session.id) is None:
+            s.add(
+                EndedSession(
+                    id=session.id, ended_at=now, expires_at=now + timedelta(seconds=MAX_AGE_S)
+                )
+            )

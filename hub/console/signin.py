@@ -59,6 +59,8 @@ async def logout(visit: Visit) -> Response:
         await audit.record(
             session, actor=visit.principal, action="auth.sign_out", detail={"via": "console"}
         )
+    if visit.session is not None:
+        await sessions.end(visit.hub.db, visit.session)
     response = redirect(f"{PREFIX}/login")
     sessions.clear(response)
     return response

@@ -18,21 +18,22 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
-from zoneinfo import ZoneInfo
 
 import jinja2
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
+from hub import clock
 from hub.auth import Principal, Role, authenticate, bearer_token
 from hub.console import labels
 from hub.console import session as sessions
-from hub.errors import Forbidden, HubError
+from hub.errors import BadUserInput, Forbidden, HubError
+from hub.hygiene import find_bad
 from hub.state import HubState
 from hub.validation import mask_id_number
 
 PREFIX = "/console"
-SHANGHAI = ZoneInfo("Asia/Shanghai")  # stored in UTC, shown in the court's time
+SHANGHAI = clock.SHANGHAI  # stored in UTC, shown in the court's time
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
 
@@ -41,6 +42,8 @@ HOME_BY_ROLE = {
     Role.COURT_OFFICER: f"{PREFIX}/cases",
     Role.OBSERVER: f"{PREFIX}/cases",
     Role.ADMIN: f"{PREFIX}/agencies",
+    Role.APPLICANT: f"{PREFIX}/my",
+    Role.SUPERVISOR: f"{PREFIX}/ranking",
 }
 
 
@@ -128,6 +131,8 @@ def _scope(context: Any, principal: Any) -> str:
     """Where the signed-in principal acts, by name: an agency officer's agency."""
     if principal is None:
         return ""
+    if getattr(principal, "applicant_case", None):
+        return str(principal.applicant_case)  # an applicant's header names their case
     if principal.role.value == "agency_officer":
         return _agency_names(context).get(principal.scope, "协助单位")
     if principal.role.value == "admin":
@@ -271,11 +276,19 @@ def page(handler: Handler) -> Endpoint:
         visit = await _visit(request, hub)
         if isinstance(visit, Response):
             return visit
+        fields = list(request.query_params.multi_items())
         if request.method == "POST" and visit.session is not None:
             form = await request.form()
             if not sessions.csrf_ok(visit.session, form.get(sessions.CSRF_FIELD)):
                 error = Forbidden("表单已过期，请刷新页面后重新提交。")
                 return error_page(request, visit, error, 403)
+            fields += [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+        if (bad := find_bad("form", [{k: v} for k, v in fields])) is not None:  # every form
+            head, *rest = bad.split("_")
+            named = head + "".join(w.title() for w in rest)  # document_number → documentNumber
+            shown = named if named in labels.FIELD else "form"
+            refused = BadUserInput(shown, "提交的内容含有控制字符（如空字符），请删除后重新提交。")
+            return error_page(request, visit, refused, 400)
         try:
             return await handler(visit)
         except HubError as exc:  # what a page did not show inline becomes the whole page

@@ -8,7 +8,6 @@ from types import ModuleType
 import pytest
 
 from adapters.sdk.base import Adapter
-from adapters.sdk.records import Capability
 from adapters.sdk.scaffold import class_name, create_adapter_package
 from adapters.sdk.testing import AdapterConformance, open_harness
 
@@ -52,7 +51,8 @@ async def test_the_package_imports_and_the_suite_starts_red(
     cls = package.BorderControlAdapter
     assert issubclass(cls, Adapter)
     assert cls.kind == "border_control"
-    assert Capability.WHEREABOUTS in cls.capabilities
+    assert [c.name for c in cls.capabilities] == ["border_control_records"]
+    assert [c.field for c in cls.capabilities] == ["borderControlRecords"]
 
     tests = load(root / "tests" / "test_border_control.py", "scaffold_test_border_control")
     suite = tests.TestBorderControlAdapter
@@ -60,7 +60,9 @@ async def test_the_package_imports_and_the_suite_starts_red(
     async with open_harness(suite.spec) as harness:
         assert (await harness.stats())["requests"] == 0  # the mock stub has the admin surface
         await suite().test_undeclared_capabilities_raise_not_implemented(harness)
-        with pytest.raises(NotImplementedError, match=r"BorderControlAdapter\.whereabouts"):
+        with pytest.raises(
+            NotImplementedError, match=r"BorderControlAdapter\.border_control_records"
+        ):
             await suite().test_each_capability_answers_one_entry_per_subject(harness)
     suite().test_declarations()
 

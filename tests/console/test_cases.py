@@ -20,6 +20,7 @@ from tests.console.conftest import (
     file_demo_case,
     seal_request,
 )
+from tests.security.scene import audit_rows, last_audit_id
 
 CASE_URL = f"/console/cases/{quote(CASE_NUMBER, safe='')}"
 COURT = ("court_officer", "闽0623")
@@ -179,3 +180,35 @@ async def test_admins_see_agencies_and_circuits(console: Console) -> None:
         assert ZHANGPU.name in page.text and "窗口办理" in page.text
     async with console.signed_in(*COURT) as client:
         assert (await client.get("/console/agencies")).status_code == 403
+
+
+async def test_control_characters_in_forms_are_refused(console: Console) -> None:
+    async with console.signed_in(*COURT) as client:
+        form = await client.get(f"{CASE_URL}/requests/new", params={"party": "2"})
+        data = {"csrf": csrf_of(form.text), "idempotency_key": "k\x00ey", "party": "2",
+                "agency": ZHANGPU.id, "action": "SEAL", "certificate": CERTIFICATE,
+                "document_number": "（2026）闽0623执88号之一"}  # fmt: skip
+        refused = await client.post(f"{CASE_URL}/requests", data=data)
+        assert refused.status_code == 400
+        assert "提交编号" in refused.text and "控制字符" in refused.text
+        data["idempotency_key"] = "key-1"
+        data["certificate"] = "闽(2026)\x1b漳浦县不动产权第0000001号"
+        assert (await client.post(f"{CASE_URL}/requests", data=data)).status_code == 400
+        assert await count(console, AssistanceRequest) == 0
+        listing = await client.get("/console/cases", params={"status": "OPEN\x00"})
+        assert listing.status_code == 400 and "控制字符" in listing.text
+
+
+async def test_full_id_numbers_shown_on_a_case_page_are_audited(console: Console) -> None:
+    async with console.signed_in(*COURT) as client:
+        since = await last_audit_id(console.live)
+        page = await client.get(CASE_URL)
+        assert SUBJECT_ID in page.text
+    reads = [r for r in await audit_rows(console.live, after=since) if r.action == "case.read"]
+    assert SUBJECT_ID in {r.subject for r in reads}
+    assert {r.purpose for r in reads} == {CASE_NUMBER}
+    async with console.signed_in("observer", CASE_NUMBER) as client:
+        since = await last_audit_id(console.live)
+        page = await client.get(CASE_URL)
+        assert page.status_code == 200 and SUBJECT_ID not in page.text
+    assert not [r for r in await audit_rows(console.live, after=since) if r.action == "case.read"]

@@ -79,6 +79,19 @@ def test_demo_serves_the_graph_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         ).json()
         assert seeded["data"]["case"]["cause"] == "典当纠纷"
         assert httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=10).json()["database"] == "ok"
+        # the applicant's token reads their own case's requests (诉求), seeded with it
+        applicant = re.search(r"^\s+applicant\s.*\n\s+(hub_\S+)", banner, re.M)
+        assert applicant is not None
+        mine = httpx.post(
+            url,
+            headers={"Authorization": f"Bearer {applicant.group(1)}"},
+            timeout=30,
+            json={"query": "{ tickets { nodes { caseNumber channel status } } }"},
+        ).json()
+        assert sorted((n["channel"], n["status"]) for n in mine["data"]["tickets"]["nodes"]) == [
+            ("HOTLINE", "REPLIED"),
+            ("WINDOW", "ASSIGNED"),
+        ]
     finally:
         process.send_signal(signal.SIGINT)
         try:

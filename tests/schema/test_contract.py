@@ -41,7 +41,7 @@ ARGUMENTS: dict[tuple[str, str], set[str]] = {
     ("Query", "assistanceRequest"): {"id"},
     ("Query", "assistanceRequests"): {"filter", "first", "after"},
     ("Mutation", "fileCase"): {"input"},
-    ("Mutation", "updateCaseStatus"): {"number", "status", "note"},
+    ("Mutation", "updateCaseStatus"): {"number", "status", "note", "effectiveOn"},
     ("Mutation", "submitPropertyClue"): {"input"},
     ("Mutation", "createAssistanceRequest"): {"input"},
     ("Mutation", "acknowledgeAssistanceRequest"): {"id"},
@@ -64,7 +64,7 @@ INPUTS: dict[str, set[str]] = {
 ENUMS: dict[str, set[str]] = {
     "PartyRole": {"APPLICANT", "RESPONDENT"},
     "PartyKind": {"PERSON", "ORGANIZATION"},
-    "CaseStatus": {"OPEN", "SETTLED", "CONCLUDED", "TERMINATED"},
+    "CaseStatus": {"OPEN", "SETTLED", "CONCLUDED", "TERMINATED", "ENDED"},
     "LivelihoodKind": {"ALIMONY", "CHILD_SUPPORT", "PENSION", "TRAFFIC_INJURY", "WAGES"},
     "MatchKind": {"ID_NUMBER", "NAME_ONLY"},
     "SourceState": {"OK", "ERROR", "TIMEOUT", "CIRCUIT_OPEN", "STALE", "NOT_APPLICABLE"},

@@ -68,6 +68,11 @@ ANSWER = """
 mutation($id: ID!) { answerAssistanceRequest(input: {id: $id, outcome: "已查询", result: {}}) {
   status } }"""
 
+OPEN_TICKET = """
+mutation($input: OpenTicketInput!) { openTicket(input: $input) { id } }"""
+REPLY_TICKET = """
+mutation($id: ID!) { replyTicket(id: $id, reply: "已答复") { status } }"""
+
 _numbers = itertools.count(random.randrange(1000, 9000) * 1000)
 
 
@@ -118,16 +123,22 @@ class Principals:
     agency_addressed: str
     agency_other: str
     admin: str
+    applicant_other: str = ""  # the applicant of another case of the same court
+    supervisor: str = ""  # a supervisor of 闽06, over COURT (figures only)
 
 
 async def principals(live: LiveHub) -> Principals:
-    return Principals(
+    who = Principals(
         court_own=await live.token(Role.COURT_OFFICER, COURT),
         court_other=await live.token(Role.COURT_OFFICER, OTHER_COURT),
         agency_addressed=await live.token(Role.AGENCY_OFFICER, AGENCY),
         agency_other=await live.token(Role.AGENCY_OFFICER, OTHER_AGENCY),
         admin=await live.token(Role.ADMIN, "*"),
+        supervisor=await live.token(Role.SUPERVISOR, "闽06"),
     )
+    elsewhere = await file_case(live, who.court_own)
+    who.applicant_other = await live.token(Role.APPLICANT, f"{elsewhere}:{APPLICANT}")
+    return who
 
 
 @dataclass
@@ -140,18 +151,43 @@ class Scene:
     request: str
     observer_with: str
     observer_without: str
+    applicant_with: str = ""  # the applicant of this case
+    ticket: str = ""  # an applicant's request about this case, once prepared
 
     def token(self, role: str) -> str:
         if role == "observer_with":
             return self.observer_with
         if role == "observer_without":
             return self.observer_without
+        if role == "applicant_with":
+            return self.applicant_with
         value: str = getattr(self.who, role)
         return value
 
     async def answer(self) -> None:
         body = await self.live.gql(ANSWER, {"id": self.request}, token=self.who.agency_addressed)
         assert ok(body)["answerAssistanceRequest"]["status"] == "COMPLETED"
+
+    async def open_ticket(self) -> None:
+        body = await self.live.gql(
+            OPEN_TICKET,
+            {
+                "input": {
+                    "caseNumber": self.case,
+                    "channel": "HOTLINE",
+                    "category": "PROGRESS",
+                    "content": "来电询问执行进度",
+                    "applicantName": "林某",
+                }
+            },
+            token=self.who.court_own,
+        )
+        self.ticket = ok(body)["openTicket"]["id"]
+
+    async def reply_ticket(self) -> None:
+        await self.open_ticket()
+        body = await self.live.gql(REPLY_TICKET, {"id": self.ticket}, token=self.who.court_own)
+        assert ok(body)["replyTicket"]["status"] == "REPLIED"
 
 
 async def file_case(live: LiveHub, token: str, respondent: str = SUBJECT) -> str:
@@ -188,6 +224,7 @@ async def scene(live: LiveHub, who: Principals) -> Scene:
         request=request,
         observer_with=await live.token(Role.OBSERVER, case),
         observer_without=await live.token(Role.OBSERVER, elsewhere),
+        applicant_with=await live.token(Role.APPLICANT, f"{case}:{APPLICANT}"),
     )
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from hub import audit
 from hub.audit import AuditTampering
+from hub.audit_sequencer import sequencer_for
 from hub.models import AuditEntry
 from tests.security.scene import (
     audit_rows,
@@ -31,13 +32,23 @@ async def verify(url: str) -> tuple[int, str]:
     return await hub_command("audit", "verify", "--database-url", url)
 
 
+async def sequenced_rows(hub: LiveHub) -> list[AuditEntry]:
+    """Every entry, in log order, after the sequencer has taken in all of them."""
+    await sequencer_for(hub.state).sequence()
+    rows = sorted(await audit_rows(hub), key=lambda r: r.seq or 0)
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+    return rows
+
+
 async def some_history(hub: LiveHub, cases: int = 4) -> list[int]:
+    """Positions of the entries some filed cases left (one signed checkpoint per case)."""
     token = await hub.token("court_officer", "闽0602")
     for _ in range(cases):
         await file_case(hub, token)
-    ids = [r.id for r in await audit_rows(hub)]
-    assert ids == list(range(1, len(ids) + 1)) and len(ids) >= cases
-    return ids
+        await sequencer_for(hub.state).sequence()
+    positions = [r.seq for r in await sequenced_rows(hub) if r.seq is not None]
+    assert len(positions) >= cases
+    return positions
 
 
 async def test_an_intact_chain_verifies(hub: LiveHub, database_url: str) -> None:
@@ -50,11 +61,11 @@ async def test_an_intact_chain_verifies(hub: LiveHub, database_url: str) -> None
 async def flip_a_byte(hub: LiveHub, database_url: str, column: str) -> int:
     ids = await some_history(hub)
     victim = ids[len(ids) // 2]
-    rows = {r.id: r for r in await audit_rows(hub)}
+    rows = {r.seq: r for r in await sequenced_rows(hub)}
     original = getattr(rows[victim], column)
     flipped = ("X" if original[0] != "X" else "Y") + original[1:]
     await raw_sql(
-        database_url, f"UPDATE audit_log SET {column} = :v WHERE id = :id", v=flipped, id=victim
+        database_url, f"UPDATE audit_log SET {column} = :v WHERE seq = :s", v=flipped, s=victim
     )
     return victim
 
@@ -83,7 +94,7 @@ async def test_a_changed_detail_is_found(hub: LiveHub, database_url: str) -> Non
         token=token,
     )
     ok(changed)
-    entry = next(r for r in await audit_rows(hub) if r.action == "case.status")
+    entry = next(r for r in await sequenced_rows(hub) if r.action == "case.status")
     assert entry.detail["to"] == "SETTLED"
     await raw_sql(
         database_url,
@@ -91,13 +102,13 @@ async def test_a_changed_detail_is_found(hub: LiveHub, database_url: str) -> Non
         d='{"from": "OPEN", "to": "CONCLUDED"}',
         id=entry.id,
     )
-    assert (await audit.verify_chain(hub.state.db))[1] == entry.id
+    assert (await audit.verify_chain(hub.state.db))[1] == entry.seq
 
 
 async def test_a_deleted_entry_in_the_middle_is_found(hub: LiveHub, database_url: str) -> None:
     ids = await some_history(hub)
     victim = ids[len(ids) // 2]
-    await raw_sql(database_url, "DELETE FROM audit_log WHERE id = :id", id=victim)
+    await raw_sql(database_url, "DELETE FROM audit_log WHERE seq = :s", s=victim)
 
     status, out = await verify(database_url)
 
@@ -107,7 +118,7 @@ async def test_a_deleted_entry_in_the_middle_is_found(hub: LiveHub, database_url
 
 async def test_a_deleted_tail_is_found(hub: LiveHub, database_url: str) -> None:
     ids = await some_history(hub)
-    await raw_sql(database_url, "DELETE FROM audit_log WHERE id = :id", id=ids[-1])
+    await raw_sql(database_url, "DELETE FROM audit_log WHERE seq = :s", s=ids[-1])
     assert (await audit.verify_chain(hub.state.db))[1:] == (ids[-1], "entry missing")
 
 
@@ -121,10 +132,10 @@ async def test_a_renumbered_chain_is_found(hub: LiveHub, database_url: str) -> N
     """Removing an entry and closing the gap breaks the next entry's link."""
     ids = await some_history(hub)
     victim = ids[1]
-    await raw_sql(database_url, "DELETE FROM audit_log WHERE id = :id", id=victim)
+    await raw_sql(database_url, "DELETE FROM audit_log WHERE seq = :s", s=victim)
     for later in ids[2:]:
-        await raw_sql(database_url, "UPDATE audit_log SET id = id - 1 WHERE id = :id", id=later)
-    await raw_sql(database_url, "UPDATE audit_head SET seq = seq - 1")
+        await raw_sql(database_url, "UPDATE audit_log SET seq = seq - 1 WHERE seq = :s", s=later)
+    await raw_sql(database_url, "DELETE FROM audit_checkpoints WHERE tree_size = :n", n=ids[-1])
     assert (await audit.verify_chain(hub.state.db))[1] == victim
 
 
@@ -138,9 +149,9 @@ async def test_concurrent_appends_keep_one_chain(hub: LiveHub, database_url: str
     )
 
     assert all("errors" not in b for b in bodies), [b for b in bodies if "errors" in b][:1]
-    rows = await audit_rows(hub)
+    rows = await sequenced_rows(hub)
     assert sorted(r.purpose for r in rows if r.action == "case.filed") == sorted(numbers)
-    assert [r.id for r in rows] == list(range(1, len(rows) + 1))
+    assert sorted(r.id for r in rows) == list(range(1, len(rows) + 1))
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(rows))
     checked, broken, why = await audit.verify_chain(hub.state.db)
     assert (checked, broken, why) == (len(rows), None, "")

@@ -51,7 +51,7 @@ async def test_development_allows_introspection_and_suggests(database_url: str) 
 
 
 async def test_production_refuses_introspection_and_suggests_nothing(database_url: str) -> None:
-    async with start_hub(database_url, env="production") as live:
+    async with start_hub(database_url, env="production", secret_key="s" * 40) as live:
         token = await live.token("observer", "(2026)闽0602执1号")
         body = await live.gql(INTROSPECTION, token=token)
         assert code(body) == "BAD_USER_INPUT"

@@ -109,8 +109,10 @@ async def test_agency_officers_do_not_reach_the_case_through_their_request(
     live, who = shared_hub
     sc = await shared_scene(live, who)
     query = "query($id: ID!) { assistanceRequest(id: $id) { case { parties { idNumber } } } }"
-    data = ok(await live.gql(query, {"id": sc.request}, token=who.agency_addressed))
-    assert data["assistanceRequest"]["case"] is None
+    body = await live.gql(query, {"id": sc.request}, token=who.agency_addressed)
+    assert body["data"]["assistanceRequest"]["case"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["FORBIDDEN"]
+    assert body["errors"][0]["path"] == ["assistanceRequest", "case"]
 
 
 async def test_filtering_cases_by_id_number_reveals_nothing_out_of_scope(
@@ -141,8 +143,10 @@ async def test_an_agency_answer_is_shown_only_to_the_court_and_the_agency(
     query = (
         "query($id: ID!) { assistanceRequest(id: $id) { status answeredAt answer { outcome } } }"
     )
-    request = ok(await live.gql(query, {"id": sc.request}, token=sc.token(role)))[
-        "assistanceRequest"
-    ]
+    body = await live.gql(query, {"id": sc.request}, token=sc.token(role))
+    request = body["data"]["assistanceRequest"]
     assert request["status"] == "COMPLETED" and request["answeredAt"]
     assert (request["answer"] is not None) is sees
+    # refused explicitly, as a dossier is: a silent null would read as "not answered yet"
+    refusals = [(e["extensions"]["code"], e["path"]) for e in body.get("errors", [])]
+    assert refusals == ([] if sees else [("FORBIDDEN", ["assistanceRequest", "answer"])])

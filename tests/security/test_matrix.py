@@ -262,3 +262,202 @@ async def test_role_operation(
         assert body["data"] is None or body["data"][op.field] is None
         written = [r.action for r in await audit_rows(live, after=before)]
         assert written == [], f"a refused {op_name} wrote {written}"
+
+
+# -- v2: the applicant role and the tickets (诉求) of §7.2 ---------------------------------------
+# Two more columns: the applicant of the scene's case, and an applicant of another case of
+# the same court. Kept in tables of their own so that the §4 table above stays as it was.
+
+APPLICANT_ROLES = ("applicant_with", "applicant_other")
+ALL_ROLES = (*ROLES, *APPLICANT_ROLES)
+
+# the §4 operations, for the two applicant columns: their case's progress, nothing else
+APPLICANT_MATRIX: dict[str, tuple[str, str]] = {
+    "case": (OK, FORBIDDEN),
+    "cases": (OK, HIDDEN),
+    "dossier": (FORBIDDEN, FORBIDDEN),
+    "assistanceRequest": (OK, NULL),
+    "assistanceRequests": (OK, HIDDEN),
+    "agencies": (OK, OK),
+    "me": (OK, OK),
+    "fileCase": (FORBIDDEN, FORBIDDEN),
+    "updateCaseStatus": (FORBIDDEN, FORBIDDEN),
+    "submitPropertyClue": (FORBIDDEN, FORBIDDEN),  # theirs come in as PROPERTY_CLUE tickets
+    "createAssistanceRequest": (FORBIDDEN, FORBIDDEN),
+    "acknowledgeAssistanceRequest": (FORBIDDEN, NOT_FOUND),
+    "answerAssistanceRequest": (FORBIDDEN, NOT_FOUND),
+    "rejectAssistanceRequest": (FORBIDDEN, NOT_FOUND),
+    "urgeAssistanceRequest": (FORBIDDEN, NOT_FOUND),
+    "evaluateAssistanceRequest": (FORBIDDEN, NOT_FOUND),
+    "cancelAssistanceRequest": (FORBIDDEN, NOT_FOUND),
+}
+
+
+def _ticket(sc: Scene) -> dict[str, Any]:
+    return {"id": sc.ticket}
+
+
+def _open_input(sc: Scene, channel: str) -> dict[str, Any]:
+    return {
+        "input": {
+            "caseNumber": sc.case,
+            "channel": channel,
+            "category": "FUNDS",
+            "content": "案款何时发放？",
+            "applicantName": "林某",
+        }
+    }
+
+
+TICKET_OPS: dict[str, Op] = {
+    "ticket": Op(
+        "ticket",
+        "query($id: ID!) { ticket(id: $id) { id status } }",
+        _ticket,
+        seen=lambda sc, v: v["id"] == sc.ticket,
+        prepare=Scene.open_ticket,
+    ),
+    "tickets": Op(
+        "tickets",
+        "{ tickets(first: 500) { nodes { id } } }",
+        lambda sc: {},
+        seen=lambda sc, v: sc.ticket in [n["id"] for n in v["nodes"]],
+        prepare=Scene.open_ticket,
+    ),
+    "ticketStats": Op(
+        "ticketStats",
+        'query($c: String!) { ticketStats(court: $c, from: "2026-01-01", to: "2026-12-31")'
+        " { total } }",
+        lambda sc: {"c": COURT},
+    ),
+    "openTicket": Op(
+        "openTicket",
+        "mutation($input: OpenTicketInput!) { openTicket(input: $input) { id } }",
+        lambda sc: _open_input(sc, "WINDOW"),
+        mutation=True,
+    ),
+    "openTicketOnline": Op(
+        "openTicket",
+        "mutation($input: OpenTicketInput!) { openTicket(input: $input) { id } }",
+        lambda sc: _open_input(sc, "ONLINE"),
+        mutation=True,
+    ),
+    "replyTicket": Op(
+        "replyTicket",
+        'mutation($id: ID!) { replyTicket(id: $id, reply: "已答复") { status } }',
+        _ticket,
+        prepare=Scene.open_ticket,
+        mutation=True,
+    ),
+    "urgeTicket": Op(
+        "urgeTicket",
+        'mutation($id: ID!) { urgeTicket(id: $id, note: "请尽快答复") { urgeCount } }',
+        _ticket,
+        prepare=Scene.open_ticket,
+        mutation=True,
+    ),
+    "rateTicket": Op(
+        "rateTicket",
+        'mutation($id: ID!) { rateTicket(id: $id, rating: 4, comment: "满意") { status } }',
+        _ticket,
+        prepare=Scene.reply_ticket,
+        mutation=True,
+    ),
+}
+
+# columns: court_own court_other agency_addressed agency_other observer_with observer_without
+# admin applicant_with applicant_other
+_TICKET_READ = (OK, NULL, NULL, NULL, OK, NULL, OK, OK, NULL)
+_TICKET_LIST = (OK, HIDDEN, HIDDEN, HIDDEN, OK, HIDDEN, OK, OK, HIDDEN)
+_NONE_BUT = (FORBIDDEN,) * 9
+_ON_A_TICKET = (NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBIDDEN, NOT_FOUND, FORBIDDEN)
+TICKET_MATRIX: dict[str, tuple[str, ...]] = {
+    "ticket": _TICKET_READ,
+    "tickets": _TICKET_LIST,
+    "ticketStats": (OK, *_NONE_BUT[:5], OK, FORBIDDEN, FORBIDDEN),
+    # staff log the window, hotline, letters and deputies; the applicant asks online
+    "openTicket": (OK, *_NONE_BUT[:6], BAD_INPUT, FORBIDDEN),
+    "openTicketOnline": (BAD_INPUT, *_NONE_BUT[:6], OK, FORBIDDEN),
+    "replyTicket": (OK, *_ON_A_TICKET, FORBIDDEN, NOT_FOUND),
+    "urgeTicket": (OK, *_ON_A_TICKET, OK, NOT_FOUND),
+    "rateTicket": (FORBIDDEN, *_ON_A_TICKET, OK, NOT_FOUND),
+}
+
+V2_CELLS = [
+    pytest.param(OPS[op], role, expected, id=f"{op}-{role}")
+    for op, row in APPLICANT_MATRIX.items()
+    for role, expected in zip(APPLICANT_ROLES, row, strict=True)
+] + [
+    pytest.param(TICKET_OPS[op], role, expected, id=f"{op}-{role}")
+    for op, row in TICKET_MATRIX.items()
+    for role, expected in zip(ALL_ROLES, row, strict=True)
+]
+
+
+async def test_the_v2_tables_cover_every_operation() -> None:
+    assert set(APPLICANT_MATRIX) == set(OPS)
+    assert set(TICKET_MATRIX) == set(TICKET_OPS)
+    assert {op.field for op in TICKET_OPS.values()} == {
+        "ticket",
+        "tickets",
+        "ticketStats",
+        "openTicket",
+        "replyTicket",
+        "urgeTicket",
+        "rateTicket",
+    }
+
+
+def _v2_token(sc: Scene, role: str) -> str:
+    return sc.who.applicant_other if role == "applicant_other" else sc.token(role)
+
+
+@pytest.mark.parametrize(("op", "role", "expected"), V2_CELLS)
+async def test_v2_role_operation(
+    shared_hub: tuple[LiveHub, Principals], op: Op, role: str, expected: str
+) -> None:
+    live, who = shared_hub
+    sc = await scene_for(live, who, op, expected)
+    token = _v2_token(sc, role)
+    await live.gql("{ me { id } }", token=token)
+    before = await last_audit_id(live)
+    body = await live.gql(op.document, op.variables(sc), token=token)
+    assert outcome(op, sc, body) == expected, body
+    if expected not in (OK, HIDDEN, NULL):
+        assert body["data"] is None or body["data"][op.field] is None
+        written = [r.action for r in await audit_rows(live, after=before)]
+        assert written == [], f"a refused {op.field} wrote {written}"
+
+
+# -- the supervisor (上级法院督导): figures of the courts under a prefix, nothing else ----
+
+SUPERVISOR: dict[str, str] = {
+    "case": FORBIDDEN,
+    "cases": HIDDEN,
+    "dossier": FORBIDDEN,
+    "assistanceRequest": NULL,
+    "assistanceRequests": HIDDEN,
+    "agencies": OK,
+    "me": OK,
+    "fileCase": FORBIDDEN,
+    "updateCaseStatus": FORBIDDEN,
+    "submitPropertyClue": FORBIDDEN,
+    "createAssistanceRequest": FORBIDDEN,
+    "acknowledgeAssistanceRequest": NOT_FOUND,
+    "answerAssistanceRequest": NOT_FOUND,
+    "rejectAssistanceRequest": NOT_FOUND,
+    "urgeAssistanceRequest": NOT_FOUND,
+    "evaluateAssistanceRequest": NOT_FOUND,
+    "cancelAssistanceRequest": NOT_FOUND,
+}
+
+
+async def test_the_supervisor_column_covers_the_table() -> None:
+    assert set(SUPERVISOR) == set(OPS)
+
+
+@pytest.mark.parametrize(("op_name", "expected"), sorted(SUPERVISOR.items()))
+async def test_supervisor_operation(
+    shared_hub: tuple[LiveHub, Principals], op_name: str, expected: str
+) -> None:
+    await test_role_operation(shared_hub, op_name, "supervisor", expected)
