@@ -26,9 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from adapters.sdk.records import Subject, SubjectKind
-from hub import audit, dossier, reminders, seals
+from hub import audit, clock, dossier, reminders, seals
 from hub.errors import HubError
-from hub.models import Case, CaseEvent, DossierSnapshot, Party, RecheckSchedule, utcnow
+from hub.models import Case, CaseEvent, DossierSnapshot, Party, RecheckSchedule
 from hub.principal import Principal, Role
 from hub.sources import decode, screen
 from hub.state import HubState
@@ -180,7 +180,7 @@ async def _run(hub: HubState, schedule_id: int, now: datetime) -> None:
 
 async def tick(hub: HubState, now: datetime | None = None) -> int:
     """Schedule new TERMINATED cases and run the due checks; how many checks ran."""
-    now = now or utcnow()
+    now = now or clock.now()
     await _schedule_new(hub, now)
     ran = 0
     for schedule_id in await _claim(hub, now):

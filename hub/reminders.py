@@ -16,8 +16,8 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import aliased
 
 from adapters.sdk.declare import Effect
-from hub import audit
-from hub.models import AssistanceRequest, Case, RequestEvent, utcnow
+from hub import audit, clock
+from hub.models import AssistanceRequest, Case, RequestEvent
 from hub.state import HubState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -27,7 +27,7 @@ ACTOR = "hub:reminders"
 
 async def remind_expiring(hub: HubState, now: datetime | None = None) -> int:
     """Remind of the measures lapsing within the reminder window; how many were reminded."""
-    now = now or utcnow()
+    now = now or clock.now()
     today = now.astimezone(SHANGHAI).date()
     horizon = today + timedelta(days=hub.settings.seal_reminder_days)
     lift = aliased(AssistanceRequest)

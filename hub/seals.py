@@ -21,26 +21,26 @@ from __future__ import annotations
 import dataclasses
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sdk.declare import Effect
 from adapters.sdk.records import Subject, SubjectKind
+from hub import clock
 from hub.errors import BadUserInput
-from hub.models import AssistanceRequest, Case, DossierSnapshot, Party, RequestEvent, utcnow
+from hub.models import AssistanceRequest, Case, DossierSnapshot, Party, RequestEvent
 from hub.sources import decode, screen
 from hub.state import HubState
 from hub.validation import normalize_case_number
 
 PROMOTED = "PROMOTED"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = clock.SHANGHAI
 
 
 def local_today() -> date:
     """Terms are counted in the court's calendar days, as the agencies count them."""
-    return utcnow().astimezone(SHANGHAI).date()
+    return clock.today()
 
 
 def add_years(day: date, years: int) -> date:
