@@ -9,7 +9,8 @@ every respondent of each case that is due, compares the property found with
 what the court knew (the references of the last check; at the start, the
 dossier snapshots), and raises an alert on the case (a ``RECHECK_FOUND``
 event, audited) for anything new. A case no longer TERMINATED (恢复执行)
-ends its schedule; so do the five years.
+loses its schedule (terminated again, it gets a new one); the five years end
+it too.
 
 The clock is a parameter: tests pass their own ``now``.
 """
@@ -133,8 +134,12 @@ async def _claim(hub: HubState, now: datetime) -> list[int]:
         claimed = []
         for row in rows:
             case = await session.get(Case, row.case_id)
-            if case is None or case.status != TERMINATED or now >= row.ends_at:
-                row.active = False  # enforcement resumed, or the five years are over
+            if case is None or case.status != TERMINATED:
+                # enforcement resumed (恢复执行): a later 终本 starts a schedule of its own
+                await session.delete(row)
+                continue
+            if now >= row.ends_at:
+                row.active = False  # the five years are over
                 continue
             row.next_due_at = now + LEASE
             claimed.append(row.id)

@@ -78,3 +78,28 @@ async def test_a_terminated_case_is_rechecked_every_six_months_for_five_years(
     async with hub.db.session() as session:
         schedule = await session.scalar(sa.select(RecheckSchedule))
     assert schedule is not None and schedule.active is False and schedule.runs == 2
+
+
+async def test_resumed_enforcement_ends_the_schedule_and_a_new_termination_starts_one(
+    live: tuple[Loop, Admin],
+) -> None:
+    loop, _ = live
+    hub = loop.live.state
+    move = """mutation($n: String!, $s: CaseStatus!) {
+      updateCaseStatus(number: $n, status: $s, note: "发现可供执行财产") { status } }"""
+    data(await loop.gql(STATUS, {"n": loop.number}))
+    start = utcnow()
+    await rechecks.tick(hub, start)
+    data(await loop.gql(move, {"n": loop.number, "s": "OPEN"}))  # 恢复执行
+    assert await rechecks.tick(hub, start + timedelta(days=181)) == 0
+    async with hub.db.session() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(RecheckSchedule)) == 0
+
+    data(await loop.gql(move, {"n": loop.number, "s": "TERMINATED"}))
+    again = start + timedelta(days=200)
+    await rechecks.tick(hub, again)
+    async with hub.db.session() as session:
+        schedule = await session.scalar(sa.select(RecheckSchedule))
+    assert schedule is not None and schedule.active
+    assert schedule.started_at == again
+    assert [e["kind"] for e in await events(loop)].count("RECHECK_SCHEDULED") == 2
