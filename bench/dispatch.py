@@ -8,7 +8,8 @@ at once and stay quiet afterwards (no completion, no callbacks), so what is
 timed is the hub: each mock's ``/_admin/orders`` says when each order
 arrived, matched to the request by its id.
 
-Two phases: a backlog drained by one ``hub worker`` gives the delivery rate,
+Two phases: a backlog drained by the ``hub worker`` processes (two in the
+bench) gives the delivery rate, the backlog's creation the ``create_rate``,
 and a steady trickle gives the lag a request sees on a hub that keeps up.
 """
 
@@ -141,11 +142,11 @@ async def dispatch(
     token: str,
     mocks: Mapping[str, str],
     targets: Sequence[Target],
-    worker: ServerProcess,
+    workers: Sequence[ServerProcess],
     sizes: DispatchPlan,
     progress: Progress,
 ) -> dict[str, float]:
-    """Burst, then drain with one ``hub worker``; then a steady trickle for the lag.
+    """Burst, then drain with the ``hub worker`` processes; then a steady trickle for the lag.
 
     The burst is created while no dispatcher runs (the servers run without
     one), so the worker, started afterwards, finds a full queue: its delivery
@@ -163,9 +164,10 @@ async def dispatch(
     first = await _create(hub_url, token, targets, sizes.burst, concurrency=8, rate=0)
     create_rate = first.count / (time.perf_counter() - started)
     try:
-        progress("dispatch: starting a hub worker to drain it")
-        worker.start()
-        await worker.wait_ready()
+        progress(f"dispatch: starting {len(workers)} hub workers to drain it")
+        for worker in workers:
+            worker.start()
+        await asyncio.gather(*(worker.wait_ready() for worker in workers))
         await _wait_delivered(mocks, sizes.burst, within_s=60 + sizes.burst / 5)
         _, arrivals = _arrivals(await _orders(mocks), first)
         span = max(arrivals) - min(arrivals) if len(arrivals) > 1 else 0.0
@@ -180,7 +182,8 @@ async def dispatch(
         await _wait_delivered(mocks, sizes.burst + steady, within_s=60 + steady / 5)
         await asyncio.sleep(0.5)  # a duplicate, if the hub were to send one, would land now
     finally:
-        await worker.stop()
+        for worker in workers:
+            await worker.stop()
 
     orders = await _orders(mocks)
     received, duplicate_submits = await _stats(mocks)
@@ -194,6 +197,7 @@ async def dispatch(
         "dispatch_lag_p95_ms": percentile(steady_lags, 95),
         "dispatch_lag_p50_ms": percentile(steady_lags, 50),
         "dispatch_create_rate": create_rate,
+        "create_rate": create_rate,
         "dispatch_steady_rate": pace,
         "dispatch_lost": float(len(created_ids) - len(delivered)),
         "dispatch_duplicates": float(duplicate_submits + doubled),

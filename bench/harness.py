@@ -161,11 +161,18 @@ def hub_server(
 
 
 def worker_process(
-    workdir: Path, *, database_url: str, config: Path, env: dict[str, str] | None = None
+    workdir: Path,
+    *,
+    database_url: str,
+    config: Path,
+    env: dict[str, str] | None = None,
+    n: int = 0,
 ) -> ServerProcess:
-    """A ``hub worker`` (no port: it is ready once it runs)."""
+    """A ``hub worker``; ready once its metrics port answers (it has migrated and built)."""
+    port = free_port()
     args = ["-m", "hub.cli", "worker", "--database-url", database_url, "--config", str(config)]
-    return ServerProcess("worker", args, workdir / "worker.log", None, dict(env or {}))
+    env = {**(env or {}), "HUB_METRICS_PORT": str(port)}
+    return ServerProcess(f"worker-{n}", args, workdir / f"worker-{n}.log", port, env)
 
 
 def baseline_server(workdir: Path) -> ServerProcess:
@@ -249,3 +256,58 @@ async def gql(
     if body.get("errors"):
         raise RuntimeError(f"GraphQL errors: {str(body['errors'])[:500]}")
     return body
+
+
+# -- the mock agencies, in their own process -----------------------------------------------------
+
+
+@dataclass
+class MockProcess:
+    """``hub mocks`` as its own OS process, so the load generator does not serve them too."""
+
+    port_base: int
+    server: ServerProcess
+
+    @property
+    def base_urls(self) -> dict[str, str]:
+        from mocks.runner import HOST, PORT_OFFSETS
+
+        return {kind: f"http://{HOST}:{self.port_base + off}" for kind, off in PORT_OFFSETS.items()}
+
+    async def stop(self) -> None:
+        await self.server.stop()
+
+
+async def start_mock_process(workdir: Path, *, attempts: int = 20) -> MockProcess:
+    """Start ``hub mocks`` on a free run of ports; ready once every mock answers."""
+    import random
+
+    for n in range(attempts):
+        port_base = random.randrange(20000, 60000, 10)
+        args = ["-m", "hub.cli", "mocks", "--port-base", str(port_base)]
+        server = ServerProcess("mocks", args, workdir / f"mocks-{n}.log")
+        server.start()
+        mocks = MockProcess(port_base, server)
+        if await _mocks_ready(mocks):
+            return mocks
+        await server.stop()
+    raise RuntimeError("the mock agencies did not start (no free ports?)")
+
+
+async def _mocks_ready(mocks: MockProcess, within_s: float = 30.0) -> bool:
+    process = mocks.server.process
+    assert process is not None
+    deadline = time.monotonic() + within_s
+    async with httpx.AsyncClient(timeout=1.0) as client:
+        pending = list(mocks.base_urls.values())
+        while pending and time.monotonic() < deadline:
+            if process.poll() is not None:
+                return False
+            try:
+                if (await client.get(f"{pending[0]}/_admin/stats")).status_code == 200:
+                    pending.pop(0)
+                    continue
+            except httpx.HTTPError:
+                pass
+            await asyncio.sleep(0.05)
+        return not pending

@@ -1,13 +1,14 @@
 """``hub bench``: run every scenario, print a table, optionally write JSON.
 
-What runs where: the mocks in this process (``mocks.runner.MockCluster``);
+What runs where: the mocks in their own process (``hub mocks``);
 three servers under test as their own processes, each one uvicorn worker
 (``bench.server``): the hub as ``hub serve --no-dispatcher`` runs it, the hub
 without its graph extensions, and a bare strawberry baseline; and, for the
-dispatch scenario, one ``hub worker``. The
+dispatch scenario, two ``hub worker``. The
 load generator is this process (``bench.wire``: 32 keep-alive connections for
-throughput). The database is a temporary SQLite file, or
+throughput). The database is a temporary SQLite file, or ``--database-url`` /
 ``HUB_BENCH_DATABASE_URL`` (PostgreSQL; seeded cases are kept between runs).
+``--soak`` adds the soak (``bench.soak``, PostgreSQL only).
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import json
 import math
 import os
 import platform
-import random
 import subprocess
 import sys
 import tempfile
@@ -32,11 +32,20 @@ from adapters.sdk.registry import load_adapter_class
 from bench import dispatch as dispatch_scenario
 from bench import fanout as fanout_scenario
 from bench import indicators as indicators_scenario
+from bench import soak as soak_scenario
 from bench import throughput as throughput_scenario
-from bench.harness import Progress, ServerProcess, baseline_server, hub_server, worker_process
+from bench.harness import (
+    MockProcess,
+    Progress,
+    ServerProcess,
+    baseline_server,
+    hub_server,
+    start_mock_process,
+    worker_process,
+)
 from bench.seed import DEBTOR_CASE, DEBTOR_ID, Seeded, prepare
 from mocks._common import load_world
-from mocks.runner import MockCluster, render_config
+from mocks.runner import render_config
 
 CONCURRENCY = 32
 
@@ -50,6 +59,17 @@ GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "dispatch_duplicates": ("= 0", lambda v: v == 0),
     "indicators_ms": ("< 1000 (300,000 cases, PostgreSQL)", lambda v: v < 1000),
 }
+# goals that hold on PostgreSQL (the scale-out database), checked only there
+POSTGRES_GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
+    "dispatch_rate": ("≥ 500 /s (2 workers)", lambda v: v >= 500),
+    "create_rate": ("≥ 300 /s", lambda v: v >= 300),
+}
+SOAK_GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
+    "soak_lost": ("= 0", lambda v: v == 0),
+    "soak_duplicates": ("= 0", lambda v: v == 0),
+    "soak_failed": ("= 0", lambda v: v == 0),
+}
+DISPATCH_WORKERS = 2
 
 REQUIRED_KEYS = (
     "fanout_ratio",
@@ -137,17 +157,6 @@ def machine() -> dict[str, Any]:
     }
 
 
-async def _start_mocks(world: dict[str, Any]) -> MockCluster:
-    for _ in range(30):
-        cluster = MockCluster(world, port_base=random.randrange(20000, 60000, 10))
-        try:
-            await cluster.start()
-            return cluster
-        except OSError:
-            continue
-    raise RuntimeError("no five free ports in a row for the mock agencies")
-
-
 def _agency_plan(config_text: str) -> tuple[dict[str, int], list[str]]:
     """API agencies per mock kind, and the API agencies that take a QUERY order."""
     per_kind: Counter[str] = Counter()
@@ -164,16 +173,22 @@ def _agency_plan(config_text: str) -> tuple[dict[str, int], list[str]]:
 Scenario = Callable[[], Awaitable[dict[str, float]]]
 
 
-async def _run_all(sizes: Sizes, progress: Progress) -> tuple[dict[str, float], dict[str, str]]:
+def bench_database_url(explicit: str | None = None) -> str | None:
+    return explicit or os.environ.get("HUB_BENCH_DATABASE_URL") or None
+
+
+async def _run_all(
+    sizes: Sizes, progress: Progress, *, database_url: str | None = None, soak: bool = False
+) -> tuple[dict[str, float], dict[str, str]]:
     figures: dict[str, float] = {}
     failures: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
         workdir = Path(tmp)
-        database_url = os.environ.get("HUB_BENCH_DATABASE_URL") or f"sqlite:///{workdir}/bench.db"
+        database_url = bench_database_url(database_url) or f"sqlite:///{workdir}/bench.db"
         progress(f"seeding {sizes.cases} cases")
         seeded = await prepare(database_url, sizes.cases)
         world = load_world()
-        cluster = await _start_mocks(world)
+        cluster: MockProcess = await start_mock_process(workdir)
         servers: list[ServerProcess] = []
         try:
             # no dispatcher in the servers: the dispatch scenario starts a `hub worker`
@@ -205,17 +220,22 @@ async def _run_all(sizes: Sizes, progress: Progress) -> tuple[dict[str, float], 
             await asyncio.gather(*(s.wait_ready() for s in servers))
             per_kind, query_agencies = _agency_plan(config_text)
             mocks = cluster.base_urls
-            worker = worker_process(workdir, database_url=database_url, config=config, env=HUB_ENV)
+            workers = [
+                worker_process(workdir, database_url=database_url, config=config, env=HUB_ENV, n=n)
+                for n in range(DISPATCH_WORKERS)
+            ]
             plan = _scenarios(
-                sizes, seeded, [*servers, worker], mocks, per_kind, query_agencies, progress
+                sizes, seeded, servers, workers, mocks, per_kind, query_agencies, progress
             )
-            servers.append(worker)  # stopped with the others, whatever happens
             plan.append(
                 (
                     "indicators",
                     lambda: indicators_scenario.run(database_url, sizes.mode, progress),
                 )
             )
+            if soak:
+                plan.append(("soak", lambda: _soak(database_url, workdir, sizes, progress)))
+            servers += workers  # stopped with the others, whatever happens
             for name, scenario in plan:
                 progress(f"scenario: {name}")
                 try:
@@ -231,16 +251,28 @@ async def _run_all(sizes: Sizes, progress: Progress) -> tuple[dict[str, float], 
     return figures, failures
 
 
+async def _soak(
+    database_url: str, workdir: Path, sizes: Sizes, progress: Progress
+) -> dict[str, float]:
+    if not database_url.startswith("postgres"):
+        raise RuntimeError("the soak runs on PostgreSQL only (--database-url postgresql://...)")
+    plan = soak_scenario.FULL if sizes.mode == "full" else soak_scenario.SCALED
+    soak_dir = workdir / "soak"
+    soak_dir.mkdir(exist_ok=True)
+    return await soak_scenario.soak(database_url, soak_dir, plan, progress)
+
+
 def _scenarios(
     sizes: Sizes,
     seeded: Seeded,
     servers: list[ServerProcess],
+    workers: list[ServerProcess],
     mocks: dict[str, str],
     per_kind: dict[str, int],
     query_agencies: list[str],
     progress: Progress,
 ) -> list[tuple[str, Scenario]]:
-    main, bare, baseline, worker = servers
+    main, bare, baseline = servers
     token = seeded.officer_token
     if not query_agencies:
         raise RuntimeError("no API agency takes QUERY orders: nothing to dispatch to")
@@ -273,7 +305,7 @@ def _scenarios(
         (
             "dispatch",
             lambda: dispatch_scenario.dispatch(
-                main.url, token, mocks, targets, worker, sizes.dispatch, progress
+                main.url, token, mocks, targets, workers, sizes.dispatch, progress
             ),
         ),
     ]
@@ -287,11 +319,14 @@ def _format(value: float) -> str:
     return f"{value:.3f}" if abs(value) < 10 else f"{value:.1f}"
 
 
-def table(figures: dict[str, float]) -> str:
+def table(
+    figures: dict[str, float], goals: dict[str, tuple[str, Callable[[float], bool]]] | None = None
+) -> str:
+    goals = GOALS if goals is None else goals
     lines = [f"{'figure':<36} {'value':>12}  goal"]
     lines.append("-" * 60)
     for key in sorted(figures, key=lambda k: (k not in REQUIRED_KEYS, k)):
-        goal = GOALS.get(key)
+        goal = goals.get(key)
         mark = ""
         if goal is not None:
             mark = f"{goal[0]}  {'met' if goal[1](figures[key]) else 'NOT MET'}"
@@ -299,29 +334,50 @@ def table(figures: dict[str, float]) -> str:
     return "\n".join(lines)
 
 
-def collect(mode: str, *, quiet: bool = False) -> dict[str, Any]:
+def goals_for(database_url: str | None) -> dict[str, tuple[str, Callable[[float], bool]]]:
+    """The goals a run on this database is held to."""
+    goals = {**GOALS, **SOAK_GOALS}
+    if (database_url or "").startswith("postgres"):
+        goals.update(POSTGRES_GOALS)
+    return goals
+
+
+def collect(
+    mode: str, *, quiet: bool = False, database_url: str | None = None, soak: bool = False
+) -> dict[str, Any]:
     """Run every scenario at ``mode`` size ("full", "quick" or "smoke"); the JSON document."""
     progress = Progress(quiet=quiet)
     sizes = SIZES[mode]
-    figures, failures = asyncio.run(_run_all(sizes, progress))
+    database_url = bench_database_url(database_url)
+    figures, failures = asyncio.run(_run_all(sizes, progress, database_url=database_url, soak=soak))
     progress("done")
+    goals = goals_for(database_url)
     return {
         **figures,
         "mode": mode,
+        "database": "postgresql" if (database_url or "").startswith("postgres") else "sqlite",
         "machine": machine(),
         "goals": {
-            k: {"goal": g[0], "met": g[1](figures[k])} for k, g in GOALS.items() if k in figures
+            k: {"goal": g[0], "met": g[1](figures[k])} for k, g in goals.items() if k in figures
         },
         "failures": failures,
     }
 
 
-def main(quick: bool, json_path: Path | None, *, smoke: bool = False) -> dict[str, Any]:
+def main(
+    quick: bool,
+    json_path: Path | None,
+    *,
+    smoke: bool = False,
+    database_url: str | None = None,
+    soak: bool = False,
+) -> dict[str, Any]:
     """``hub bench``: print the table, write JSON when asked; exit 1 if a scenario failed."""
     mode = "smoke" if smoke else "quick" if quick else "full"
-    result = collect(mode)
+    result = collect(mode, database_url=database_url, soak=soak)
     figures = {k: v for k, v in result.items() if isinstance(v, float | int) and k != "mode"}
-    print(table({k: float(v) for k, v in figures.items()}))
+    goals = goals_for(bench_database_url(database_url))
+    print(table({k: float(v) for k, v in figures.items()}, goals))
     m = result["machine"]
     print(f"\n{mode} run on {m['cpus']} CPUs ({m['cpu_model']}), Python {m['python']}")
     if json_path is not None:

@@ -19,6 +19,7 @@ from hub.graphql_http import GraphQLEndpoint
 from hub.logs import RequestIdMiddleware
 from hub.metrics import install_connector_metrics, refresh_circuits
 from hub.ops_access import ops_allowed
+from hub.probes import agency_probes, start_probes
 from hub.settings import Settings, check_startup
 from hub.state import HubState
 from hub.storage import Database
@@ -34,7 +35,11 @@ def build_state(
 ) -> HubState:
     return HubState(
         settings=settings,
-        db=Database(settings.database_url),
+        db=Database(
+            settings.database_url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        ),
         agencies=AgencyDirectory.from_configs(settings.agencies, transports=transports),
     )
 
@@ -51,8 +56,14 @@ async def readyz(request: Request) -> Response:
         "database": "ok" if db_ok else "unreachable",
     }
     if ops_allowed(request, hub.settings):  # agency ids and circuits are for operators
+        probes = agency_probes(hub)
         body["agencies"] = {
-            a.id: {"kind": a.kind, "channel": a.config.channel, "circuit": a.circuit_state}
+            a.id: {
+                "kind": a.kind,
+                "channel": a.config.channel,
+                "circuit": a.circuit_state,
+                "state": probes.state(a),  # UP, DOWN or DEGRADED
+            }
             for a in hub.agencies
         }
     return JSONResponse(body, status_code=200 if db_ok else 503)
@@ -88,7 +99,8 @@ def create_app(
 
         sequencer = sequencer_for(hub)
         await sequencer.start()
-        stops = [sequencer.stop]
+        # /readyz knows each agency from the first second
+        stops = [sequencer.stop, await start_probes(hub)]
         for start in services or []:
             stops.append(await start(hub))
         try:

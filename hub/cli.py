@@ -441,11 +441,19 @@ def bench(
     json_path: Annotated[
         Path | None, typer.Option("--json", help="Write the figures as JSON.")
     ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="Run on this database (PostgreSQL); default SQLite."),
+    ] = None,
+    soak: Annotated[
+        bool,
+        typer.Option("--soak", help="Add the soak: faults, an outage, kill -9 (PostgreSQL)."),
+    ] = False,
 ) -> None:
     """Run the benchmark scenarios against local mocks and print the figures."""
     from bench.run import main as run_bench
 
-    run_bench(quick=quick, json_path=json_path)
+    run_bench(quick=quick, json_path=json_path, database_url=database_url, soak=soak)
 
 
 def _ensure_schema(settings: Settings) -> None:

@@ -18,8 +18,24 @@ order arrived and takes that receipt instead, so at-least-once delivery plus
 the idempotency key gives exactly-once effect at the agency. Leases of rows in
 flight are renewed while they run.
 
-Tasks: ``deliver`` (push the order; backoff with jitter on ``UpstreamError``;
-FAILED after ``dispatcher_max_attempts``), ``urge`` (``adapter.urge``), and
+Outages cost nothing. Delivery is bounded by time, not by a count of tries:
+a row is retried with exponential backoff (jitter, capped at
+``dispatcher_backoff_max_s``) until ``dispatcher_retry_budget_s`` after it
+was written (72 h by default). Orders for an agency the probes find down
+(``hub.probes``) are not claimed at all, and an order refused by an open
+circuit waits a probe period without counting a send; ``attempts`` counts
+claims (a crashed worker's too, so the next one asks first), ``sends`` the
+orders that really left. Before giving up the dispatcher asks the agency
+(``lookup``): FAILED means the agency does not have the order, and the event
+says why. After an outage the backlog drains at the agency's ``rate_per_s``
+(``hub.pacing``).
+
+Claims are batched: the rows of one claim are read in one session, and the
+deliveries that succeed are recorded together, many rows per transaction
+(a group commit), so the database sees a few transactions per batch, not
+three per row.
+
+Tasks: ``deliver`` (push the order), ``urge`` (``adapter.urge``), and
 ``poll`` (one per delivered api request, pushed back by every callback;
 when it comes due the agency has been silent for ``poll_after_s``).
 """
@@ -33,7 +49,7 @@ import random
 import socket
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,26 +64,31 @@ from adapters.sdk.records import (
     Subject,
     SubjectKind,
 )
-from hub import assistance, funds_reminders, metrics, ticket_jobs
-from hub.errors import UpstreamError, UpstreamRejected
+from hub import assistance, funds_reminders, metrics, receipts, ticket_jobs
+from hub.errors import CircuitOpen, UpstreamError, UpstreamRejected
 from hub.logs import bind_request_id
 from hub.models import AssistanceRequest, Case, OutboxEntry, Party, utcnow
+from hub.pacing import AgencyPacer, DispatchClock
+from hub.probes import AgencyProbes, agency_probes
 from hub.state import HubState
 
 log = structlog.get_logger("hub.dispatcher")
 
 DEPTH_EVERY_S = 1.0  # refresh the queue-depth gauge at most this often
+RECORD_BATCH = 200  # deliveries recorded in one transaction at most
 
 
 @dataclass(frozen=True)
 class Claim:
-    """One claimed outbox row; ``attempts`` includes this one."""
+    """One claimed outbox row; ``attempts`` (claims) includes this one, ``sends`` does not."""
 
     id: int
     request_id: str
     task: str
     payload: dict[str, Any]
     attempts: int
+    sends: int = 0
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +111,8 @@ class Dispatcher:
         max_attempts: int | None = None,
         backoff_s: float | None = None,
         worker_id: str | None = None,
+        clock: DispatchClock | None = None,
+        retry_budget_s: float | None = None,
     ) -> None:
         settings = hub.settings
         self.hub = hub
@@ -100,6 +123,15 @@ class Dispatcher:
             settings.dispatcher_max_attempts if max_attempts is None else max_attempts
         )
         self.backoff_s = settings.dispatcher_backoff_s if backoff_s is None else backoff_s
+        self.backoff_max_s = settings.dispatcher_backoff_max_s
+        self.retry_budget_s = (
+            settings.dispatcher_retry_budget_s if retry_budget_s is None else retry_budget_s
+        )
+        self.clock = clock or DispatchClock.from_settings(settings)
+        self.pacer = AgencyPacer()
+        self.probes: AgencyProbes = agency_probes(hub)
+        self._recorded: list[tuple[Claim, DispatchReceipt, asyncio.Future[None]]] = []
+        self._recorder: asyncio.Task[None] | None = None
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -141,10 +173,12 @@ class Dispatcher:
             while not self._stopping.is_set():
                 free = self.batch - len(running)
                 claims: list[Claim] = []
+                snaps: dict[str, _Snapshot] = {}
                 try:
                     ticket_jobs.kick(self.hub)  # applicants' notifications and reminders
                     await self._measure_depth()
                     claims = await self.claim(limit=free)
+                    snaps = await self._snapshots(claims)
                 except Exception:
                     log.exception("dispatcher claim failed", worker=self.worker_id)
                 try:
@@ -152,7 +186,7 @@ class Dispatcher:
                 except Exception:
                     log.exception("funds reminders failed", worker=self.worker_id)
                 for claim in claims:
-                    task = asyncio.create_task(self._run(claim))
+                    task = asyncio.create_task(self._run(claim, snaps.get(claim.request_id)))
                     running.add(task)
                     task.add_done_callback(running.discard)
                 if len(running) >= self.batch:
@@ -169,16 +203,16 @@ class Dispatcher:
             await asyncio.gather(*running, return_exceptions=True)
             raise
 
-    async def _run(self, claim: Claim) -> None:
+    async def _run(self, claim: Claim, snap: _Snapshot | None = None) -> None:
         self._inflight.add(claim.id)
         try:
-            await self._handle(claim)
+            await self._handle(claim, snap)
         finally:
             self._inflight.discard(claim.id)
 
     async def _renew_leases(self) -> None:
         while True:
-            await asyncio.sleep(max(self.lease_s / 3, 0.05))
+            await asyncio.sleep(max(self.clock.real_s(self.lease_s) / 3, 0.05))
             if not self._inflight:
                 continue
             try:
@@ -190,7 +224,7 @@ class Dispatcher:
                             OutboxEntry.claimed_by == self.worker_id,
                             OutboxEntry.done_at.is_(None),
                         )
-                        .values(claimed_until=utcnow() + timedelta(seconds=self.lease_s))
+                        .values(claimed_until=self.clock.later(self.lease_s))
                     )
             except Exception:
                 log.exception("lease renewal failed", worker=self.worker_id)
@@ -201,7 +235,8 @@ class Dispatcher:
         """Claim up to ``batch`` due rows and run them all; the number of rows handled."""
         await self._measure_depth()
         claims = await self.claim()
-        await asyncio.gather(*(self._run(c) for c in claims))
+        snaps = await self._snapshots(claims)
+        await asyncio.gather(*(self._run(c, snaps.get(c.request_id)) for c in claims))
         return len(claims)
 
     @staticmethod
@@ -217,11 +252,21 @@ class Dispatcher:
         limit = self.batch if limit is None else limit
         if limit <= 0:
             return []
-        now = utcnow()
+        now = self.clock.now()
         db = self.hub.db
+        due = self._due(now)
+        down = self.probes.down()
+        if down:  # their orders wait for the agency without being claimed, within the budget
+            waiting = and_(
+                OutboxEntry.created_at > now - timedelta(seconds=self.retry_budget_s),
+                OutboxEntry.request_id.in_(
+                    select(AssistanceRequest.id).where(AssistanceRequest.agency_id.in_(down))
+                ),
+            )
+            due = and_(due, ~waiting)
         # a cheap read first: an idle queue should not take SQLite's write lock
         async with db.session() as session:
-            if await session.scalar(select(OutboxEntry.id).where(self._due(now)).limit(1)) is None:
+            if await session.scalar(select(OutboxEntry.id).where(due).limit(1)) is None:
                 return []
         oldest_first = (OutboxEntry.available_at, OutboxEntry.id)
         async with db.transaction() as session:
@@ -230,7 +275,7 @@ class Dispatcher:
                     (
                         await session.scalars(
                             select(OutboxEntry.id)
-                            .where(self._due(now))
+                            .where(due)
                             .order_by(*oldest_first)
                             .limit(limit)
                             .with_for_update(skip_locked=True)
@@ -243,7 +288,7 @@ class Dispatcher:
             else:
                 chosen = (
                     select(OutboxEntry.id)
-                    .where(self._due(now))
+                    .where(due)
                     .order_by(*oldest_first)
                     .limit(limit)
                     .scalar_subquery()
@@ -263,10 +308,15 @@ class Dispatcher:
                     OutboxEntry.task,
                     OutboxEntry.payload,
                     OutboxEntry.attempts,
+                    OutboxEntry.sends,
+                    OutboxEntry.created_at,
                 )
                 .execution_options(synchronize_session=False)
             )
-            claims = [Claim(r[0], r[1], r[2], dict(r[3] or {}), r[4]) for r in result.all()]
+            claims = [
+                Claim(r[0], r[1], r[2], dict(r[3] or {}), r[4], r[5] or 0, r[6])
+                for r in result.all()
+            ]
         return sorted(claims, key=lambda c: c.id)
 
     async def _measure_depth(self) -> None:
@@ -275,19 +325,21 @@ class Dispatcher:
         self._depth_at = time.monotonic()
         async with self.hub.db.session() as session:
             depth = await session.scalar(
-                select(func.count()).select_from(OutboxEntry).where(self._due(utcnow()))
+                select(func.count()).select_from(OutboxEntry).where(self._due(self.clock.now()))
             )
         metrics.DISPATCH_QUEUE_DEPTH.set(depth or 0)
 
-    async def _handle(self, claim: Claim) -> None:
+    async def _handle(self, claim: Claim, snap: _Snapshot | None = None) -> None:
         with bind_request_id(claim.payload.get("request_id")):
             try:
+                if snap is None:
+                    snap = (await self._snapshots([claim])).get(claim.request_id)
                 if claim.task == "deliver":
-                    await self._deliver(claim)
+                    await self._deliver(claim, snap)
                 elif claim.task == "urge":
-                    await self._urge(claim)
+                    await self._urge(claim, snap)
                 elif claim.task == "poll":
-                    await self._poll(claim)
+                    await self._poll(claim, snap)
                 else:
                     await self._finish(claim, error=f"unknown task {claim.task!r}")
             except Exception:
@@ -296,15 +348,27 @@ class Dispatcher:
 
     # -- tasks ----------------------------------------------------------------------------------
 
-    async def _snapshot(self, request_id: str) -> _Snapshot | None:
+    async def _snapshots(self, claims: list[Claim]) -> dict[str, _Snapshot]:
+        """The requests of a claim with their cases and subjects: three reads for the batch."""
+        ids = sorted({c.request_id for c in claims})
+        if not ids:
+            return {}
         async with self.hub.db.session() as session:
-            row = await session.get(AssistanceRequest, request_id)
-            if row is None:
-                return None
-            case = await session.get(Case, row.case_id)
-            party = await session.get(Party, row.party_id)
-        assert case is not None and party is not None
-        return _Snapshot(row, case, party)
+            rows = (
+                await session.scalars(
+                    select(AssistanceRequest).where(AssistanceRequest.id.in_(ids))
+                )
+            ).all()
+            case_ids = sorted({r.case_id for r in rows})
+            party_ids = sorted({r.party_id for r in rows})
+            cases = {
+                c.id: c for c in (await session.scalars(select(Case).where(Case.id.in_(case_ids))))
+            }
+            parties = {
+                p.id: p
+                for p in (await session.scalars(select(Party).where(Party.id.in_(party_ids))))
+            }
+        return {r.id: _Snapshot(r, cases[r.case_id], parties[r.party_id]) for r in rows}
 
     def _order(self, snap: _Snapshot) -> AssistanceOrder:
         row, party = snap.row, snap.party
@@ -322,8 +386,13 @@ class Dispatcher:
             due_at=row.due_at,
         )
 
-    async def _deliver(self, claim: Claim) -> None:
-        snap = await self._snapshot(claim.request_id)
+    def _budget_spent(self, claim: Claim) -> bool:
+        if claim.created_at is None:
+            return False
+        age = (self.clock.now() - claim.created_at).total_seconds()
+        return age >= self.retry_budget_s
+
+    async def _deliver(self, claim: Claim, snap: _Snapshot | None) -> None:
         if snap is None or snap.row.status != assistance.S.PENDING:
             await self._finish(claim)  # cancelled, or the agency already reported it
             return
@@ -333,6 +402,7 @@ class Dispatcher:
             await self._delivery_failed(claim, reason, final=True)
             return
         adapter = agency.adapter
+        sent = False
         try:
             receipt: DispatchReceipt | None = None
             if claim.attempts > 1 or claim.payload.get("lookup_first"):
@@ -340,39 +410,121 @@ class Dispatcher:
                 with contextlib.suppress(NotImplementedError):
                     receipt = await adapter.lookup(snap.row.idempotency_key)
             if receipt is None:
+                await self.pacer.take(agency.id, agency.config.rate_per_s)
+                sent = True
                 receipt = await adapter.dispatch(self._order(snap))
+        except CircuitOpen as exc:
+            if self._budget_spent(claim):
+                await self._give_up(claim, snap, exc.message, sent=sent and exc.attempts > 0)
+                return
+            # refused before anything left the hub: wait for the probes, spend nothing
+            metrics.DISPATCH_FAILURES.labels("deliver", "false").inc()
+            wait = self.hub.settings.probe_every_s * random.uniform(1.0, 2.0)
+            await self._retry_later(claim, exc.message, wait, sent=sent and exc.attempts > 0)
+            return
+        except UpstreamRejected as exc:
+            await self._give_up(claim, snap, exc.message, sent=sent)
+            return
         except UpstreamError as exc:
-            final = isinstance(exc, UpstreamRejected) or claim.attempts >= self.max_attempts
-            await self._delivery_failed(claim, exc.message, final=final)
+            if self._budget_spent(claim):
+                await self._give_up(claim, snap, exc.message, sent=sent)
+            else:
+                metrics.DISPATCH_FAILURES.labels("deliver", "false").inc()
+                sends = claim.sends + (1 if sent else 0)
+                await self._retry_later(claim, exc.message, self._backoff(sends), sent=sent)
             return
         except Exception as exc:
             log.exception("adapter failed to deliver", agency=agency.id)
             reason = f"{agency.id}: delivery error ({type(exc).__name__})"
-            await self._delivery_failed(claim, reason, final=True)
+            await self._give_up(claim, snap, reason, sent=sent)
             return
-        async with self.hub.db.transaction() as session:
-            loaded = await assistance.load_for_update(session, claim.request_id)
-            await assistance.record_dispatch(session, loaded, receipt, attempts=claim.attempts)
-            await self._done(session, claim)
-            if loaded.row.status in assistance.OPEN:
-                await self._schedule_poll(session, claim.request_id)
+        await self._record_delivered(claim, receipt, sent=sent)
         metrics.DISPATCH_DELIVERIES.labels("deliver").inc()
         metrics.DISPATCH_LAG.observe(max((utcnow() - snap.row.created_at).total_seconds(), 0.0))
         log.info("delivered", agency=agency.id, attempts=claim.attempts, worker=self.worker_id)
 
-    async def _delivery_failed(self, claim: Claim, reason: str, *, final: bool) -> None:
+    async def _give_up(self, claim: Claim, snap: _Snapshot, reason: str, *, sent: bool) -> None:
+        """Before FAILED, ask the agency: an order it has is delivered, whatever we saw."""
+        sends = claim.sends + (1 if sent else 0)
+        agency = self.hub.agencies.get(snap.row.agency_id)
+        # an earlier claim (a crashed worker's) may have sent it too, uncounted
+        may_have_arrived = sends > 0 or claim.attempts > 1 or claim.payload.get("lookup_first")
+        if may_have_arrived and agency is not None and agency.is_api:
+            try:
+                receipt = await agency.adapter.lookup(snap.row.idempotency_key)
+            except NotImplementedError:
+                reason = f"{reason}; the agency cannot be asked whether it has the order"
+            except UpstreamError as exc:
+                reason = f"{reason}; asking the agency failed too ({exc.message})"
+            else:
+                if receipt is not None:
+                    await self._record_delivered(claim, receipt, sent=sent)
+                    metrics.DISPATCH_DELIVERIES.labels("deliver").inc()
+                    return
+                reason = f"{reason}; the agency confirms it has no such order"
+        elif not may_have_arrived:
+            reason = f"{reason}; never sent"
+        await self._delivery_failed(claim, f"not delivered: {reason}", final=True, sends=sends)
+
+    async def _record_delivered(
+        self, claim: Claim, receipt: DispatchReceipt, *, sent: bool
+    ) -> None:
+        """Queue the receipt for the next group commit and wait until it is written."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        sends = claim.sends + (1 if sent else 0)
+        self._recorded.append((replace(claim, sends=sends), receipt, future))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._write_recorded())
+        await future
+
+    async def _write_recorded(self) -> None:
+        # Whoever arrives while one transaction is written goes into the next one.
+        while self._recorded:
+            batch, self._recorded = self._recorded[:RECORD_BATCH], self._recorded[RECORD_BATCH:]
+            try:
+                async with self.hub.db.transaction() as session:
+                    still_open = await receipts.record_dispatches(
+                        session,
+                        [receipts.Receipt(c.request_id, r, c.attempts) for c, r, _ in batch],
+                    )
+                    for sends, group in _by_sends([c for c, _, _ in batch]).items():
+                        await session.execute(
+                            update(OutboxEntry)
+                            .where(
+                                OutboxEntry.id.in_([c.id for c in group]),
+                                OutboxEntry.claimed_by == self.worker_id,
+                                OutboxEntry.done_at.is_(None),
+                            )
+                            .values(done_at=self.clock.now(), claimed_until=None, sends=sends)
+                            .execution_options(synchronize_session=False)
+                        )
+                    await receipts.schedule_polls(
+                        session, still_open, self.hub.settings.poll_after_s, at=self.clock.now()
+                    )
+            except Exception as exc:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+    async def _delivery_failed(
+        self, claim: Claim, reason: str, *, final: bool, sends: int | None = None
+    ) -> None:
         metrics.DISPATCH_FAILURES.labels("deliver", "true" if final else "false").inc()
+        sends = claim.sends if sends is None else sends
         if not final:
-            await self._retry_later(claim, reason, self._backoff(claim.attempts))
+            await self._retry_later(claim, reason, self._backoff(sends))
             return
         async with self.hub.db.transaction() as session:
             loaded = await assistance.load_for_update(session, claim.request_id)
             await assistance.record_failure(session, loaded, reason, attempts=claim.attempts)
-            await self._done(session, claim, error=reason)
-        log.warning("delivery failed for good", reason=reason, attempts=claim.attempts)
+            await self._done(session, claim, error=reason, sends=sends)
+        log.warning("delivery failed for good", reason=reason, attempts=sends)
 
-    async def _urge(self, claim: Claim) -> None:
-        snap = await self._snapshot(claim.request_id)
+    async def _urge(self, claim: Claim, snap: _Snapshot | None) -> None:
         agency = self.hub.agencies.get(snap.row.agency_id) if snap else None
         if snap is None or agency is None or not agency.is_api:
             await self._finish(claim)
@@ -381,7 +533,7 @@ class Dispatcher:
             await self._finish(claim, error=f"request is {snap.row.status}")
             return
         if not snap.row.agency_ref:  # not delivered yet: the urge waits for the order
-            if claim.attempts >= self.max_attempts:
+            if self._budget_spent(claim):
                 await self._finish(claim, error="never delivered")
             else:
                 await self._retry_later(claim, "not delivered yet", self._backoff(claim.attempts))
@@ -391,18 +543,19 @@ class Dispatcher:
         except Exception as exc:
             reason = exc.message if isinstance(exc, UpstreamError) else type(exc).__name__
             final = not isinstance(exc, UpstreamError) or isinstance(exc, UpstreamRejected)
-            final = final or claim.attempts >= self.max_attempts
+            final = final or (claim.sends + 1 >= self.max_attempts and self._budget_spent(claim))
             metrics.DISPATCH_FAILURES.labels("urge", "true" if final else "false").inc()
             if final:
                 await self._finish(claim, error=reason)
             else:
-                await self._retry_later(claim, reason, self._backoff(claim.attempts))
+                sent = not isinstance(exc, CircuitOpen)
+                wait = self._backoff(claim.sends + (1 if sent else 0))
+                await self._retry_later(claim, reason, wait, sent=sent)
             return
         await self._finish(claim)
         metrics.DISPATCH_DELIVERIES.labels("urge").inc()
 
-    async def _poll(self, claim: Claim) -> None:
-        snap = await self._snapshot(claim.request_id)
+    async def _poll(self, claim: Claim, snap: _Snapshot | None) -> None:
         agency = self.hub.agencies.get(snap.row.agency_id) if snap else None
         if (
             snap is None
@@ -439,10 +592,10 @@ class Dispatcher:
 
     # -- row bookkeeping ------------------------------------------------------------------------
 
-    def _backoff(self, attempts: int) -> float:
-        """Exponential with jitter: about backoff_s, 2×, 4× ... capped at 64×."""
-        base = self.backoff_s * 2 ** min(max(attempts - 1, 0), 6)
-        return base * random.uniform(0.5, 1.5)
+    def _backoff(self, sends: int) -> float:
+        """Exponential with jitter: about backoff_s, 2×, 4× ... never over backoff_max_s."""
+        base = self.backoff_s * 2 ** min(max(sends - 1, 0), 30)
+        return min(base * random.uniform(0.5, 1.5), self.backoff_max_s)
 
     def _mine(self, claim: Claim) -> ColumnElement[bool]:
         # fenced by the lease: a worker that lost its row must not finish another's claim
@@ -452,10 +605,19 @@ class Dispatcher:
             OutboxEntry.done_at.is_(None),
         )
 
-    async def _done(self, session: AsyncSession, claim: Claim, *, error: str | None = None) -> None:
-        values: dict[str, Any] = {"done_at": utcnow(), "claimed_until": None}
+    async def _done(
+        self,
+        session: AsyncSession,
+        claim: Claim,
+        *,
+        error: str | None = None,
+        sends: int | None = None,
+    ) -> None:
+        values: dict[str, Any] = {"done_at": self.clock.now(), "claimed_until": None}
         if error is not None:
             values["last_error"] = error
+        if sends is not None:
+            values["sends"] = sends
         await session.execute(update(OutboxEntry).where(self._mine(claim)).values(**values))
 
     async def _finish(self, claim: Claim, *, error: str | None = None) -> None:
@@ -470,15 +632,18 @@ class Dispatcher:
         *,
         session: AsyncSession | None = None,
         reset: bool = False,
+        sent: bool = False,
     ) -> None:
         values: dict[str, Any] = {
-            "available_at": utcnow() + timedelta(seconds=wait_s),
+            "available_at": self.clock.later(wait_s),
             "claimed_by": None,
             "claimed_until": None,
             "last_error": error,
         }
         if reset:
             values["attempts"] = 0
+        if sent:
+            values["sends"] = OutboxEntry.sends + 1
         stmt = update(OutboxEntry).where(self._mine(claim)).values(**values)
         if session is not None:
             await session.execute(stmt)
@@ -488,6 +653,13 @@ class Dispatcher:
 
     async def _schedule_poll(self, session: AsyncSession, request_id: str) -> None:
         await schedule_poll(session, request_id, self.hub.settings.poll_after_s)
+
+
+def _by_sends(claims: list[Claim]) -> dict[int, list[Claim]]:
+    groups: dict[int, list[Claim]] = {}
+    for claim in claims:
+        groups.setdefault(claim.sends, []).append(claim)
+    return groups
 
 
 async def schedule_poll(session: AsyncSession, request_id: str, after_s: float) -> None:

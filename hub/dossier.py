@@ -182,7 +182,7 @@ async def read_party_dossier(
     if party.case_id != case.id:
         raise BadUserInput("idNumber", "the subject is not a party of this case")
     policy.require_respondent(party)
-    ratelimit.dossier_reads(hub.extras, hub.settings.dossier_reads_per_minute).take(principal.id)
+    await ratelimit.take_dossier_read(hub, principal.id)
     fetcher = fetcher or DossierFetcher(hub, principal)
     subject = Subject(party.id_number, party.name, SubjectKind(party.kind))
     wanted = frozenset(capabilities)

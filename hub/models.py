@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -250,7 +251,8 @@ class OutboxEntry(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     available_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # claims, crashed ones included
+    sends: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # orders sent
     claimed_by: Mapped[str | None] = mapped_column(String(100))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
@@ -577,3 +579,14 @@ class RecheckSchedule(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # the property references known so far ("real_estate:<certificate>"): news is the rest
     known: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class RateBucket(Base):
+    """A token bucket per limit and key, shared by every process on one database."""
+
+    __tablename__ = "rate_buckets"
+
+    bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    at: Mapped[float] = mapped_column(Float)  # Unix seconds of the last take
+    granted: Mapped[int] = mapped_column(Integer)  # how many of the last batch passed

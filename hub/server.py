@@ -13,6 +13,7 @@ import uvicorn
 from hub.app import Service, build_state, create_app
 from hub.logs import configure_logging
 from hub.metrics import install_connector_metrics
+from hub.probes import start_probes
 from hub.rechecks import Rechecker
 from hub.settings import Settings
 from hub.state import HubState
@@ -93,6 +94,7 @@ async def run_worker(settings: Settings) -> None:
 
     sequencer = sequencer_for(hub)  # any process may sequence the audit log
     await sequencer.start()
+    stop_probes = await start_probes(hub)  # the dispatcher holds orders for agencies found down
     await dispatcher.start()
     rechecker = Rechecker(hub, settings.recheck_tick_s)  # 终本 re-checks
     await rechecker.start()
@@ -103,5 +105,6 @@ async def run_worker(settings: Settings) -> None:
         await rechecker.stop()
         await dispatcher.stop()
         await sequencer.stop()
+        await stop_probes()
         await hub.aclose()
         tracing.shutdown()

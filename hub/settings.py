@@ -50,12 +50,25 @@ class Settings(BaseSettings):
 
     # dispatcher
     dispatcher_poll_s: float = 0.2
-    dispatcher_batch: int = 20
+    dispatcher_batch: int = 200  # rows in flight per dispatcher; receipts are written together
     dispatcher_lease_s: float = 60.0  # longer than any delivery, renewed while it runs
     dispatcher_max_attempts: int = 8
     dispatcher_backoff_s: float = 1.0
     poll_after_s: float = 30.0  # poll an agency when no callback came in this long
     callback_max_age_s: float = 300.0
+    # delivery waits out outages: it gives up only after this long (72 h) ...
+    dispatcher_retry_budget_s: float = 72 * 3600.0
+    dispatcher_backoff_max_s: float = 600.0  # ... with waits between tries of at most 10 min
+    probe_every_s: float = 5.0  # probe an agency this often while its circuit is not closed
+    probe_timeout_s: float = 2.0
+    # simulated time for soak tests: the dispatcher's clock runs this many times faster
+    # than the wall clock, counted from dispatcher_clock_epoch (Unix seconds)
+    dispatcher_clock_speed: float = 1.0
+    dispatcher_clock_epoch: float | None = None
+
+    # database connection pools (PostgreSQL), per process
+    db_pool_size: int = 10
+    db_max_overflow: int = 20
 
     # behind a proxy: the proxies whose X-Forwarded-For/-Proto uvicorn believes (comma-separated
     # addresses or networks, "*" for any), so the console's cookies are Secure behind TLS

@@ -31,6 +31,7 @@ class AgencyConfig(BaseModel):
     max_attempts: int = 3
     max_concurrency: int = 16
     batch_size: int | None = None  # overrides the adapter's own
+    rate_per_s: float | None = None  # orders a second the agency takes (dispatcher pace)
     due_days: dict[str, int] = Field(default_factory=dict)  # per action, overriding defaults
 
     def shared_secret(self) -> str:

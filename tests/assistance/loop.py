@@ -151,6 +151,21 @@ class Loop:
                 raise AssertionError(f"still {node['status']}, wanted {statuses}: {node}")
             await asyncio.sleep(0.02)
 
+    async def wait_agency_state(
+        self, agency_id: str, state: str, *, timeout_s: float = 15.0
+    ) -> None:
+        """Poll ``/readyz`` until it names ``state`` for the agency (a bound, not a speed check)."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout_s
+        while True:
+            body = (await self.live.client.get(f"{self.live.url}/readyz")).json()
+            seen = body["agencies"][agency_id]["state"]
+            if seen == state:
+                return
+            if loop.time() > end:
+                raise AssertionError(f"{agency_id} still {seen}, wanted {state}")
+            await asyncio.sleep(0.02)
+
 
 async def file_case(live: LiveHub, n: int = 1) -> Loop:
     court = await live.token("court_officer", COURT)

@@ -91,10 +91,13 @@ async def test_urge_counts_and_reaches_the_agency(database_url: str, cluster: Mo
 
 
 async def test_failed_after_the_budget_then_resent(database_url: str, cluster: MockCluster) -> None:
-    async with api_loop(database_url, cluster, dispatcher_max_attempts=2) as (loop, admin):
+    # the budget is time: a second here, 72 hours by default
+    budget = {"dispatcher_retry_budget_s": 1.0, "probe_every_s": 0.1}
+    async with api_loop(database_url, cluster, **budget) as (loop, admin):
         await admin.faults("police", down=True)
         created = data(await loop.create(**POLICE))["createAssistanceRequest"]
         failed = await loop.wait_status(created["id"], {"FAILED"})
+        assert failed["failure"].startswith("not delivered: ")
         assert "police-fujian" in failed["failure"]
         assert "350602" not in failed["failure"]  # names the agency, never the citizen
         assert [e["kind"] for e in failed["events"]] == ["CREATED", "FAILED"]
@@ -103,6 +106,7 @@ async def test_failed_after_the_budget_then_resent(database_url: str, cluster: M
         assert code(await loop.gql(URGE, {"id": created["id"]})) == "CONFLICT"
 
         await admin.faults("police", down=False)
+        await loop.wait_agency_state("police-fujian", "UP")  # probed back once its circuit allows
         resent = data(await loop.gql(RESEND, {"id": created["id"]}))["resendAssistanceRequest"]
         assert resent == {"id": created["id"], "status": "PENDING", "failure": None}
         node = await loop.wait_status(created["id"], {"COMPLETED"})

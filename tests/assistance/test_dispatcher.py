@@ -10,7 +10,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from hub import assistance
+from hub import receipts
 from hub.dispatcher import Dispatcher
 from hub.models import AuditEntry, OutboxEntry, utcnow
 from mocks.runner import MockCluster
@@ -61,19 +61,19 @@ async def test_lapsed_lease_is_reclaimed_and_looked_up_before_resending(
     await admin.faults("police", callbacks=False)  # only the lookup can tell the heir
     [rid] = await create(loop, 1)
     hub = loop.live.state
-    real = assistance.record_dispatch
+    real = receipts.record_dispatches
 
     async def crash(*args: object, **kwargs: object) -> bool:
         raise RuntimeError("killed between delivery and commit")
 
-    monkeypatch.setattr(assistance, "record_dispatch", crash)
+    monkeypatch.setattr(receipts, "record_dispatches", crash)
     doomed = Dispatcher(hub, lease_s=60.0, worker_id="doomed")
     assert await doomed.run_once() == 1
     assert (await admin.stats("police"))["assistance_received"] == 1
     node = await loop.get(rid)
     assert node is not None and node["status"] == "PENDING"
 
-    monkeypatch.setattr(assistance, "record_dispatch", real)
+    monkeypatch.setattr(receipts, "record_dispatches", real)
     heir = Dispatcher(hub, worker_id="heir")
     assert await heir.run_once() == 0  # still leased by the dead worker
     async with hub.db.transaction() as session:  # the lease lapses (without waiting for it)

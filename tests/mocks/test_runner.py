@@ -258,3 +258,19 @@ async def test_run_writes_config_and_serves_until_cancelled(
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert task.cancelled()
+
+
+async def test_mock_sockets_are_tcp_with_nodelay() -> None:
+    """asyncio sets TCP_NODELAY only on sockets made as IPPROTO_TCP; without it a keep-alive
+    answer waits for the client's delayed ACK and a fast agency looks 40 ms slower."""
+    async with MockCluster(load_world(), port_base=free_port_base()) as cluster:
+        sockets = [
+            sock
+            for server in cluster._servers
+            for listener in server.servers
+            for sock in listener.sockets
+        ]
+        assert len(sockets) == len(KINDS)
+        for sock in sockets:
+            assert sock.proto == socket.IPPROTO_TCP  # what accepted connections inherit
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
