@@ -175,9 +175,9 @@ def worker_process(
     return ServerProcess(f"worker-{n}", args, workdir / f"worker-{n}.log", port, env)
 
 
-def baseline_server(workdir: Path) -> ServerProcess:
+def baseline_server(workdir: Path, database_url: str) -> ServerProcess:
     port = free_port()
-    args = ["-m", "bench.server", "baseline", "--port", str(port)]
+    args = ["-m", "bench.server", "baseline", "--port", str(port), "--database-url", database_url]
     return ServerProcess("baseline", args, workdir / "baseline.log", port)
 
 

@@ -213,7 +213,7 @@ async def _run_all(
                 dispatcher=False,
                 env=HUB_ENV,
             )
-            servers = [main, bare, baseline_server(workdir)]
+            servers = [main, bare, baseline_server(workdir, database_url)]
             progress("starting the hub, the hub without extensions and the baseline")
             for server in servers:
                 server.start()

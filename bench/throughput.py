@@ -12,7 +12,6 @@ from bench.wire import Connection, post_request
 CASE_QUERY = """query CaseByNumber($number: String!) {
   case(number: $number) { number court status amountClaimed parties { role name idNumber } }
 }"""
-BASELINE_QUERY = "{ ping }"
 # 500 cases with two parties each: a 1,000-item list (plus the 500 cases around it).
 LIST_QUERY = """query CaseList {
   cases(first: 500) { totalCount nodes { number status parties { role kind name idNumber } } }
@@ -43,7 +42,8 @@ async def throughput(
     plan: LoadPlan,
     progress: Progress,
 ) -> dict[str, float]:
-    """Case lookups by number on the hub vs ``{ ping }`` on the baseline, same client.
+    """Case lookups by number on the hub vs the same lookups on the fair baseline (bare
+    strawberry, same database), same client.
 
     The two run in alternating rounds so a noisy neighbour hurts both alike.
     Requests are built once; the client's own cost per request stays well
@@ -58,14 +58,23 @@ async def throughput(
         )
         for number in case_numbers
     ]
-    ping = post_request(_authority(baseline_url), "/graphql", {"query": BASELINE_QUERY}, {})
+    # the same lookups, answered by bare strawberry from the same database
+    plain = [
+        post_request(
+            _authority(baseline_url),
+            "/graphql",
+            {"query": CASE_QUERY, "variables": {"number": number}},
+            {},
+        )
+        for number in case_numbers
+    ]
 
     async def hub_call(connection: Connection, i: int) -> bool:
         reply = await connection.send(lookups[i % len(lookups)])
         return reply.status == 200 and b'"errors"' not in reply.body
 
     async def baseline_call(connection: Connection, i: int) -> bool:
-        reply = await connection.send(ping)
+        reply = await connection.send(plain[i % len(plain)])
         return reply.status == 200 and b'"errors"' not in reply.body
 
     hub_runs: list[LoadResult] = []
