@@ -37,7 +37,19 @@ from sqlalchemy.orm import aliased, selectinload
 
 from adapters.sdk.declare import ActionSpec, Effect
 from adapters.sdk.records import DispatchReceipt, OrderProgress
-from hub import audit, clock, cursors, due, policy, read_audit
+from hub import (
+    audit,
+    clock,
+    cursors,
+    decisions,
+    due,
+    ownership,
+    policy,
+    prerequisites,
+    read_audit,
+    seals,
+    watches,
+)
 from hub.agencies import Agency
 from hub.cases import find_case
 from hub.errors import BadUserInput, Conflict, NotFound
@@ -307,6 +319,9 @@ async def _create_in(
     existing = await _by_key(session, clean.key, digest)
     if existing is not None:
         return existing, False
+    await ownership.require_confirmed(session, clean.agency, clean.spec, case, party, clean.details)
+    await prerequisites.require_met(session, clean.spec, case, clean.details)
+    decisions.check_details(clean.spec, clean.details)
     details = dict(clean.details)
     unseals: str | None = None
     if clean.spec.effect in (Effect.LIFT, Effect.RENEW):
@@ -336,9 +351,11 @@ async def _create_in(
         due_at=due.due_at(hub.settings.due_days, agency.config, clean.spec, now),
         urge_count=0,
         version=1,
+        term_years=clean.spec.term_years,
     )
     session.add(row)
     await session.flush()
+    await decisions.record(session, clean.spec, row, case, party, principal)
     session.add(
         RequestEvent(
             request_id=row.id,
@@ -403,6 +420,7 @@ async def _case_and_party(
     party = next((p for p in case.parties if p.id_number == wanted), None)
     if party is None:
         raise BadUserInput("subjectIdNumber", "the subject is not a party of this case")
+    policy.require_respondent(party)
     return case, party
 
 
@@ -428,6 +446,7 @@ async def confirm_clue(
         policy.require_manage_case(principal, case)
         party = await session.get(Party, clue.party_id)
         assert party is not None
+        policy.require_respondent(party)
         proposals = list(clue.proposals or [])
         if not proposals:
             raise Conflict("this clue proposes no request")
@@ -793,7 +812,11 @@ async def _complete(
     row.outcome = outcome
     row.result = result
     if effect == Effect.ENCUMBER:
-        row.seal_rank, row.seal_expires_on = rank, expires
+        row.seal_rank = rank
+        row.seal_expires_on = seals.effective_term(rank, expires, row.term_years)
+    elif effect == Effect.LIFT:
+        # lifting a first seal promotes the earliest waiting one: ours, if it is
+        await seals.apply_promotions(session, row, actor if isinstance(actor, str) else actor.actor)
     elif effect == Effect.RENEW:
         # a renewal keeps the measure's rank and extends its term
         measure_id = row.details.get("seal_request_id")
@@ -1019,6 +1042,11 @@ async def apply_progress(
     if row.status in FINAL:
         return False
     changed = False
+    if row.effect == Effect.WATCH and status != "REJECTED":
+        # a standing watch: its reports are events, not moves (hub.watches)
+        if status == "COMPLETED":
+            status = "ACKNOWLEDGED"
+        changed = await watches.record_reports(session, loaded, progress, actor)
     if progress.agency_ref and not row.agency_ref:
         row.agency_ref = progress.agency_ref
         changed = True
@@ -1037,3 +1065,24 @@ async def apply_progress(
         await _reject(session, loaded, (progress.outcome or "rejected by the agency")[:2000], actor)
         changed = True
     return changed
+
+
+# -- for the services built on requests (credit repair, re-checks) -------------------------------
+
+
+def validated(hub: HubState, data: RequestData) -> _Clean:
+    """``data`` checked as ``create_request`` checks it."""
+    return _validate(hub, data)
+
+
+async def create_in(
+    session: AsyncSession,
+    hub: HubState,
+    principal: Principal,
+    clean: _Clean,
+    case: Case,
+    party: Party,
+) -> tuple[AssistanceRequest, bool]:
+    """A request created inside the caller's transaction (the caller wakes the dispatcher)."""
+    policy.require_respondent(party)
+    return await _create_in(session, hub, principal, clean, case, party)

@@ -137,6 +137,7 @@ async def submit_clue(hub: HubState, principal: Principal, data: ClueData) -> Pr
         )
         if party is None:
             raise BadUserInput("subjectIdNumber", "the subject is not a party of this case")
+        policy.require_respondent(party)
         kind = data.kind
         clue = PropertyClue(
             case_id=case.id,

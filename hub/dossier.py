@@ -181,6 +181,7 @@ async def read_party_dossier(
     policy.require_read_dossier(principal, case)
     if party.case_id != case.id:
         raise BadUserInput("idNumber", "the subject is not a party of this case")
+    policy.require_respondent(party)
     await ratelimit.take_dossier_read(hub, principal.id)
     fetcher = fetcher or DossierFetcher(hub, principal)
     subject = Subject(party.id_number, party.name, SubjectKind(party.kind))

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     Dialect,
@@ -222,6 +223,9 @@ class AssistanceRequest(Base):
     seal_rank: Mapped[str | None] = mapped_column(String(16))
     seal_expires_on: Mapped[date | None] = mapped_column(Date)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # an encumbrance's term as its action declares it, fixed at creation: a waiting seal
+    # starts it only when promoted
+    term_years: Mapped[int | None] = mapped_column(Integer)
 
 
 class RequestEvent(Base):
@@ -497,6 +501,84 @@ class LedgerEntry(Base):
     amount_cents: Mapped[int] = mapped_column(BigInteger)
     counterparty: Mapped[str | None] = mapped_column(String(200))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OwnershipConfirmation(Base):
+    """An officer's word that a record matched by name only is the debtor's (§7.4): who,
+    when, on what evidence. Until one exists, the record is not sealed, frozen or taken."""
+
+    __tablename__ = "ownership_confirmations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    reference: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text)
+    confirmed_by: Mapped[str] = mapped_column(String(100))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CourtDecision(Base):
+    """A decision of the court an agency publishes (失信名单, 限制高消费: effect DECISION).
+
+    Recorded when the court makes it, whatever the agency later answers: the
+    agency enforces the decision, it does not take it. A revoking decision
+    (DELIST revokes LIST_DISHONEST, as its action's ``lifts`` says) ends only
+    the decisions of the action it names.
+    """
+
+    __tablename__ = "court_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    agency_id: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    document_number: Mapped[str | None] = mapped_column(String(100))
+    measures: Mapped[list[str]] = mapped_column(JSON, default=list)
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    decided_by: Mapped[str] = mapped_column(String(100))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    request_id: Mapped[str | None] = mapped_column(ForeignKey("assistance_requests.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_request_id: Mapped[str | None] = mapped_column(String(36))
+
+
+class CreditRepair(Base):
+    """信用修复: the debtor performed or committed (信用承诺); an officer approves, and the
+    revoking decisions follow. Each step is an event of the case and an audit entry."""
+
+    __tablename__ = "credit_repairs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"))
+    basis: Mapped[str] = mapped_column(String(16))  # PERFORMED | COMMITTED
+    note: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="PENDING")  # PENDING | APPROVED
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    document_number: Mapped[str | None] = mapped_column(String(100))
+
+
+class RecheckSchedule(Base):
+    """终本 re-checks of one TERMINATED case: durable, claimed by the workers like the outbox."""
+
+    __tablename__ = "recheck_schedules"
+    __table_args__ = (Index("ix_recheck_schedules_due", "active", "next_due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the property references known so far ("real_estate:<certificate>"): news is the rest
+    known: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class RateBucket(Base):

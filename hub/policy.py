@@ -7,7 +7,7 @@ through the services, so both obey the same rules.
 from __future__ import annotations
 
 from hub.errors import BadUserInput, Forbidden, NotFound
-from hub.models import AssistanceRequest, Case
+from hub.models import AssistanceRequest, Case, Party
 from hub.principal import Principal, Role
 
 
@@ -209,3 +209,17 @@ def require_province_view(principal: Principal, prefix: str) -> None:
     if principal.role is Role.SUPERVISOR and prefix.startswith(principal.scope):
         return
     raise Forbidden("ranking these courts is outside your scope")
+
+
+RESPONDENT = "RESPONDENT"
+
+
+def is_respondent(party: Party) -> bool:
+    return party.role == RESPONDENT
+
+
+def require_respondent(party: Party) -> None:
+    """Dossiers, property requests and clues are about 被执行人 only: the applicant's own
+    property is none of the enforcement's business."""
+    if not is_respondent(party):
+        raise Forbidden("财产查询、协助执行和财产线索仅针对被执行人")

@@ -14,6 +14,7 @@ from hub.app import Service, build_state, create_app
 from hub.logs import configure_logging
 from hub.metrics import install_connector_metrics
 from hub.probes import start_probes
+from hub.rechecks import Rechecker
 from hub.settings import Settings
 from hub.state import HubState
 
@@ -26,7 +27,14 @@ def dispatcher_service() -> Service:
 
         dispatcher = Dispatcher(hub)
         await dispatcher.start()
-        return dispatcher.stop
+        rechecker = Rechecker(hub, hub.settings.recheck_tick_s)  # 终本 re-checks
+        await rechecker.start()
+
+        async def stop() -> None:
+            await rechecker.stop()
+            await dispatcher.stop()
+
+        return stop
 
     return start
 
@@ -88,10 +96,13 @@ async def run_worker(settings: Settings) -> None:
     await sequencer.start()
     stop_probes = await start_probes(hub)  # the dispatcher holds orders for agencies found down
     await dispatcher.start()
+    rechecker = Rechecker(hub, settings.recheck_tick_s)  # 终本 re-checks
+    await rechecker.start()
     log.info("worker running", worker=dispatcher.worker_id, metrics_port=settings.metrics_port)
     try:
         await stop.wait()
     finally:
+        await rechecker.stop()
         await dispatcher.stop()
         await sequencer.stop()
         await stop_probes()

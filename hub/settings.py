@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     # tracing (hub/tracing.py; needs the `otel` extra)
     otel_endpoint: str | None = None  # OTLP/HTTP, e.g. http://collector:4318/v1/traces
     otel_service_name: str = "linkage-hub"
+    # enforcement rules
+    seal_reminder_days: int = 30  # remind officers this long before an effective seal lapses
+    recheck_interval_days: int = 180  # 终本 cases: re-query the respondents' property this often
+    recheck_years: int = 5  # ... for this long after the case was terminated
+    recheck_tick_s: float = 600.0  # how often the worker looks for re-checks due
 
     agencies: list[AgencyConfig] = Field(default_factory=list)
     due_days: dict[str, int] = Field(default_factory=dict)  # "kind.ACTION" or "ACTION" -> days

@@ -34,6 +34,9 @@ CALLBACK_BACKOFF_S: tuple[float, ...] = (0.0, 0.05, 0.2)
 
 
 Executor = Callable[["MockAgency", Order], OrderOutcome]
+# Called after the world changes (``PUT /_admin/world``): a kind reports what its
+# standing orders now see (a police watch, a sighting).
+WorldHook = Callable[["MockAgency"], None]
 
 
 def _default_execute(agency: MockAgency, order: Order) -> OrderOutcome:
@@ -52,12 +55,14 @@ class MockAgency:
         ref_prefix: str = "ORD",
         execute: Executor = _default_execute,
         error_response: Callable[[int, str], Response] = json_error,
+        on_world: WorldHook | None = None,
     ) -> None:
         self.kind = kind
         self.secret = secret if secret is not None else DEV_SECRETS.get(kind, f"dev-{kind}-secret")
         self.ref_prefix = ref_prefix
         self.execute = execute
         self.error_response = error_response
+        self.on_world = on_world
         self._initial_world: dict[str, Any] = copy.deepcopy(
             dict(world) if world is not None else load_world()
         )
@@ -80,6 +85,20 @@ class MockAgency:
 
     def set_world(self, world: Mapping[str, Any]) -> None:
         self.world = copy.deepcopy(dict(world))
+        if self.on_world is not None:
+            self.on_world(self)
+
+    def report(self, order: Order, outcome: str, result: dict[str, Any]) -> None:
+        """News on an order that stays open (a watch's sighting): an event carrying
+        ``result`` without a change of status, sent as a callback like any other."""
+        event = OrderEvent(
+            event_id=str(uuid.uuid4()), status=order.status, at=utcnow(), outcome=outcome,
+            result=result,
+        )  # fmt: skip
+        order.updated_at = event.at
+        order.events.append(event)
+        if order.callback_url and self.faults.get("callbacks", True):
+            self.spawn(self._send_callbacks(order, [event]))
 
     def set_faults(self, changes: Mapping[str, Any]) -> dict[str, Any]:
         """Merge ``changes`` into the faults; unknown keys raise ``KeyError``."""
@@ -218,8 +237,8 @@ class MockAgency:
             "request_id": order.request_id,
             "idempotency_key": order.idempotency_key,
             "status": event.status,
-            "outcome": order.outcome if terminal else None,
-            "result": order.result if terminal else None,
+            "outcome": order.outcome if terminal else event.outcome,
+            "result": order.result if terminal else event.result,
         }
         return json.dumps(payload, ensure_ascii=False).encode("utf-8")
 

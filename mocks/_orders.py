@@ -38,6 +38,9 @@ class OrderEvent:
     event_id: str
     status: str
     at: datetime
+    # news on an order that stays open (a watch's sighting): reported without a status change
+    outcome: str | None = None
+    result: dict[str, Any] | None = None
 
 
 @dataclass

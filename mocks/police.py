@@ -2,7 +2,11 @@
 
 Persons (household registration, residence, travel), vehicles with sightings,
 and assistance orders: QUERY, LOCATE_PERSON (查找下落), CONTROL_VEHICLE
-(查控车辆), DETAIN (司法拘留协助). Built on ``mocks._common``.
+(查控车辆), DETAIN (司法拘留协助), WATCH (布控: stays open; when the world gains a
+sighting of a watched plate — ``PUT /_admin/world`` — the order reports it by
+callback, ``result.sightings`` with the new ones, its status unchanged, and
+its polled ``result.sightings`` lists all reported so far). Built on
+``mocks._common``.
 """
 
 from __future__ import annotations
@@ -100,9 +104,13 @@ def _execute(agency: MockAgency, order: Order) -> OrderOutcome:
             vehicle["controlled_by"] = case
         return OrderOutcome("COMPLETED", "controlled", {"controlled": [v["plate"] for v in chosen]})
     if order.action == "WATCH":
-        # a standing watch (布控): taken and kept open until the court cancels it
+        # a standing watch (布控): taken and kept open until the court cancels it; sightings
+        # the world already knows are not news (_report_sightings sends the new ones)
         plate = order.details.get("plate")
-        return OrderOutcome("ACKNOWLEDGED", "watching", {"plate": plate} if plate else {})
+        seen = agency.state.setdefault("watch_seen", {})
+        seen[order.ref] = {_sighting_key(s) for s in _watched_sightings(world, order)}
+        watched: dict[str, Any] = {"plate": plate} if plate else {}
+        return OrderOutcome("ACKNOWLEDGED", "watching", {**watched, "sightings": []})
     if order.action == "DETAIN":
         if not persons:
             return OrderOutcome("REJECTED", "person_not_found", None)
@@ -111,6 +119,51 @@ def _execute(agency: MockAgency, order: Order) -> OrderOutcome:
         place = persons[0].get("residence")
         return OrderOutcome("COMPLETED", "detained", {"detained_on": today, "place": place})
     return OrderOutcome("REJECTED", "unsupported_action", None)
+
+
+def _watched_plates(world: dict[str, Any], order: Order) -> set[str]:
+    details = order.details
+    named = details.get("plates") or ([details["plate"]] if details.get("plate") else None)
+    if named:
+        return {str(p) for p in named}
+    owner = str(order.subject.get("id_number") or "")
+    return {str(v.get("plate")) for v in _vehicles(world, {owner})}
+
+
+def _watched_sightings(world: dict[str, Any], order: Order) -> list[dict[str, Any]]:
+    plates = _watched_plates(world, order)
+    return [
+        {"plate": v.get("plate"), "at": s.get("at"), "place": s.get("place")}
+        for v in world.get("vehicles", [])
+        if v.get("plate") in plates
+        for s in v.get("sightings") or []
+        if isinstance(s, dict)
+    ]
+
+
+def _sighting_key(sighting: dict[str, Any]) -> tuple[str, str, str]:
+    return (str(sighting.get("plate")), str(sighting.get("at")), str(sighting.get("place")))
+
+
+def _report_sightings(agency: MockAgency) -> None:
+    """The world changed: each open watch reports the sightings it has not reported yet."""
+    seen: dict[str, set[tuple[str, str, str]]] = agency.state.setdefault("watch_seen", {})
+    for order in agency.orders.values():
+        if order.action != "WATCH" or order.status != "ACKNOWLEDGED" or order.ref not in seen:
+            continue
+        fresh = [
+            s
+            for s in _watched_sightings(agency.world, order)
+            if _sighting_key(s) not in seen[order.ref]
+        ]
+        if not fresh:
+            continue
+        seen[order.ref].update(_sighting_key(s) for s in fresh)
+        result = dict(order.result or {})
+        result["sightings"] = [*result.get("sightings", []), *fresh]
+        order.result = result
+        order.outcome = "sighted"
+        agency.report(order, "sighted", {"sightings": fresh})
 
 
 def _to_fields(body: dict[str, Any]) -> dict[str, Any]:
@@ -323,7 +376,9 @@ OPENAPI: dict[str, Any] = {
 
 
 def create_app(world: dict[str, Any] | None = None, *, secret: str | None = None) -> Starlette:
-    agency = MockAgency(KIND, world, secret=secret, ref_prefix="PL", execute=_execute)
+    agency = MockAgency(
+        KIND, world, secret=secret, ref_prefix="PL", execute=_execute, on_world=_report_sightings
+    )
     return build_app(agency, _routes(agency), openapi=OPENAPI)
 
 

@@ -87,7 +87,8 @@ Actions: QUERY → the subject's properties here (by ID number, or owner-less by
 SEAL (details.certificate) → first (runs three years) if no active seal, else waiting (no term);
   refused when the property is registered to another ID number;
 UNSEAL (details.certificate optional) → lifts this court's seal for the case; rejected if none;
-  the earliest waiting seal is promoted and its three years start.
+  the earliest waiting seal is promoted and its three years start (the answer lists it
+  under ``promoted``).
 RENEW_SEAL (details.certificate) → extends this court's seal by three years, keeping its rank.
 TRANSFER (details.certificate, ruling, buyer_name, buyer_id) → title to the buyer, seals cleared.
 """
@@ -291,6 +292,7 @@ def _unseal(code: str, props: list[dict[str, Any]], order: Order) -> OrderOutcom
     certificate = order.details.get("certificate")
     court, case_number = order.fields.get("court"), order.fields.get("case_number")
     released: list[dict[str, Any]] = []
+    promoted: list[dict[str, Any]] = []
     for record in props:
         if certificate and record.get("certificate") != certificate:
             continue
@@ -309,12 +311,24 @@ def _unseal(code: str, props: list[dict[str, Any]], order: Order) -> OrderOutcom
                 waiting[0]["rank"] = "FIRST"
                 waiting[0]["expires_on"] = _add_years(on, SEAL_YEARS).isoformat()
                 waiting[0]["promoted_on"] = on.isoformat()
+                promoted.append(
+                    {
+                        "certificate": record.get("certificate"),
+                        "court": waiting[0].get("court"),
+                        "case_number": waiting[0].get("case_number"),
+                        "rank": "FIRST",
+                        "expires_on": waiting[0]["expires_on"],
+                    }
+                )
         record["seals"] = remaining
         released.append({"certificate": record.get("certificate"), "court": court})
         released[-1]["case_number"] = case_number
     if not released:
         return OrderOutcome("REJECTED", "no_such_seal", {"registry": code})
-    return OrderOutcome("COMPLETED", "unsealed", {"registry": code, "released": released})
+    result: dict[str, Any] = {"registry": code, "released": released}
+    if promoted:  # which waiting seals took effect, so their courts learn of it
+        result["promoted"] = promoted
+    return OrderOutcome("COMPLETED", "unsealed", result)
 
 
 def _renew(code: str, props: list[dict[str, Any]], order: Order) -> OrderOutcome:

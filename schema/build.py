@@ -21,6 +21,7 @@ from schema.funds import FundsMutation, FundsQuery
 from schema.hygiene import InputHygiene
 from schema.indicators import IndicatorsQuery
 from schema.principal import PrincipalQuery
+from schema.rules import RulesMutation, RulesQuery
 from schema.tickets import TicketMutation, TicketQuery
 
 QUERY_CACHE = 256  # distinct query texts remembered
@@ -37,12 +38,13 @@ class Query(
     FundsQuery,
     IndicatorsQuery,
     TicketQuery,
+    RulesQuery,
 ):
     pass
 
 
 @strawberry.type
-class Mutation(CaseMutation, AssistanceMutation, TicketMutation, FundsMutation):
+class Mutation(CaseMutation, AssistanceMutation, TicketMutation, FundsMutation, RulesMutation):
     pass
 
 

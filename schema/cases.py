@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from schema.assistance import AssistanceRequest, AssistanceStatusCount
     from schema.dossier import Dossier
     from schema.funds import CaseFunds
+    from schema.rules import CourtDecision, CreditRepair, OwnershipConfirmation
     from schema.tickets import Ticket
 
 # The services' enums are the graph's enums (strawberry.enum registers them in place).
@@ -281,6 +282,32 @@ class Case:
         from schema.assistance import requests_of_case
 
         return await requests_of_case(info, self.row)
+
+    @strawberry.field(
+        description="Records matched by name only that an officer confirmed as the debtor's."
+    )
+    async def ownership_confirmations(
+        self, info: Info
+    ) -> list[Annotated[OwnershipConfirmation, strawberry.lazy("schema.rules")]]:
+        from schema.rules import confirmations_of_case
+
+        return await confirmations_of_case(info, self.row)
+
+    @strawberry.field(description="The court's credit decisions (失信, 限高), in force or revoked.")
+    async def court_decisions(
+        self, info: Info
+    ) -> list[Annotated[CourtDecision, strawberry.lazy("schema.rules")]]:
+        from schema.rules import decisions_of_case
+
+        return await decisions_of_case(info, self.row)
+
+    @strawberry.field(description="Credit repairs (信用修复) of the case's respondents.")
+    async def credit_repairs(
+        self, info: Info
+    ) -> list[Annotated[CreditRepair, strawberry.lazy("schema.rules")]]:
+        from schema.rules import repairs_of_case
+
+        return await repairs_of_case(info, self.row)
 
     @strawberry.field(description="How many of the case's requests are in each status.")
     async def requests_by_status(

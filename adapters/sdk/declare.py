@@ -175,7 +175,8 @@ class ActionSpec:
     capability: str | None = None
     reference: str | None = None
     term_years: int | None = None
-    lifts: str | None = None  # LIFT / RENEW: the action whose measure it acts on
+    # LIFT / RENEW: the action whose measure it acts on; DECISION: the decision it revokes
+    lifts: str | None = None
     description: str = ""
 
     def __post_init__(self) -> None:

@@ -184,9 +184,9 @@ STANDARD_ACTIONS: dict[str, ActionSpec] = {
         _std(Action.RESTRICT_CONSUMPTION, "限制高消费", effect=Effect.DECISION, due_days=3,
              needs_document=True),
         _std(Action.DELIST, "移出失信名单", effect=Effect.DECISION, due_days=3,
-             needs_document=True),
+             needs_document=True, lifts="LIST_DISHONEST"),
         _std(Action.LIFT_RESTRICTION, "解除限制高消费", effect=Effect.DECISION, due_days=3,
-             needs_document=True),
+             needs_document=True, lifts="RESTRICT_CONSUMPTION"),
         _std(Action.TAX_ASSIST, "协助办税", due_days=15),
         _std(Action.WAGE_ASSIST, "协助清欠", due_days=15),
     )

@@ -19,6 +19,7 @@ from hub.console import (
     dossier_pages,
     funds_pages,
     requests_pages,
+    rules_pages,
     signin,
     tickets_pages,
 )
@@ -59,6 +60,13 @@ def console_routes(hub: HubState) -> list[BaseRoute]:
         ),
         Route("/courts/{court}/indicators", funds_pages.court_indicators),
         Route("/ranking", funds_pages.ranking),
+        Route("/cases/{number}/ownership", rules_pages.confirm_ownership, methods=["POST"]),
+        Route("/cases/{number}/credit-repairs", rules_pages.record_repair, methods=["POST"]),
+        Route(
+            "/cases/{number}/credit-repairs/{id}/approve",
+            rules_pages.approve_repair,
+            methods=["POST"],
+        ),
         Mount("/static", StaticFiles(directory=STATIC), name="console-static"),
     ]
     return [Mount(PREFIX, routes=routes)]

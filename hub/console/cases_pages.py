@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
-from hub import assistance, clock, policy, read_audit
+from hub import assistance, clock, ownership, policy, read_audit, watches
 from hub import cases as case_service
 from hub import clues as clue_service
 from hub.console import funds_pages, labels, records, tickets_pages
@@ -60,10 +60,22 @@ async def case_list(visit: Visit) -> Response:
         listing = await case_service.list_cases(
             visit.hub.db, visit.principal, _case_filter(query), PAGE_SIZE, None
         )
+    reminders: dict[str, Any] = {"alerts": [], "expiring": []}
+    if visit.principal.role is Role.COURT_OFFICER:
+        reminders["alerts"] = await watches.watch_alerts(visit.hub, visit.principal)
+        reminders["expiring"] = await assistance.expiring_seals(
+            visit.hub, visit.principal, visit.hub.settings.seal_reminder_days
+        )
     return render(
         visit.request,
         "cases.html",
-        {"page": listing, "query": query, "today": clock.today()},
+        {
+            "page": listing,
+            "query": query,
+            "today": clock.today(),
+            "agency_names": {a.id: a.config.name for a in visit.hub.agencies},
+            **reminders,
+        },
         visit=visit,
     )
 
@@ -83,6 +95,8 @@ def party_by_id(case: Case, raw: str | None) -> Party | None:
 
 
 async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
+    from hub.console import rules_pages  # its forms come back to these pages
+
     db = visit.hub.db
     clue_fields = records.clue_fields(visit.hub.agencies)
     clues = (await clue_service.clues_for_cases(db, [case.id]))[0]
@@ -112,6 +126,12 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
         "today": clock.today(),
         **await tickets_pages.case_tickets(visit, case),
         **await funds_pages.funds_context(visit, case),
+        "confirmations": (await ownership.confirmations_for_cases(db, [case.id]))[case.id]
+        if policy.sees_full_id_numbers(visit.principal, case)
+        else [],
+        "watch_alerts": await watches.watch_alerts(visit.hub, visit.principal, case.number),
+        **await rules_pages.credit_context(visit, case),
+        "rule_notices": rules_pages.NOTICES,
     }
 
 
@@ -119,7 +139,8 @@ async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
 async def case_detail(visit: Visit) -> Response:
     case = await load_case(visit, visit.request.path_params["number"])
     context = await case_context(visit, case)
-    context["notice"] = NOTICES.get(visit.request.query_params.get("done", ""))
+    done = visit.request.query_params.get("done", "")
+    context["notice"] = NOTICES.get(done) or context["rule_notices"].get(done)
     return render(visit.request, "case.html", context, visit=visit)
 
 

@@ -15,9 +15,10 @@ from adapters.sdk.declare import CapabilitySpec
 from adapters.sdk.records import MatchKind
 from adapters.sdk.standard import Capability
 from hub import dossier as dossier_service
-from hub.console import records
+from hub import policy
+from hub.console import records, rules_pages
 from hub.console.cases_pages import case_url, load_case, party_by_id
-from hub.console.web import Visit, page, render
+from hub.console.web import Visit, allowed, page, render
 from hub.errors import NotFound
 from hub.models import utcnow
 
@@ -66,6 +67,9 @@ async def dossier(visit: Visit) -> Response:
             "R": records,
             "NAME_ONLY": MatchKind.NAME_ONLY,
             "now": utcnow(),
+            "confirmed": await rules_pages.confirmed_references(visit, case, party),
+            "can_confirm": allowed(policy.require_manage_case, visit.principal, case),
+            "notice": rules_pages.NOTICES.get(visit.request.query_params.get("done", "")),
         },
         visit=visit,
     )

@@ -283,10 +283,14 @@ async def create_request(visit: Visit) -> Response:
     form = {k: v.strip() for k, v in raw.items() if isinstance(v, str)}
     party = party_by_id(case, form.get("party"))
     fields = [name for name, _ in records.detail_fields(visit.hub.agencies)] + ["note"]
-    details = {k: form[k] for k in fields if form.get(k)}
+    details: dict[str, Any] = {k: form[k] for k in fields if form.get(k)}
     try:
         if party is None:
             raise BadUserInput("subjectIdNumber", "choose a party of this case")
+        if form.get("term_months"):  # a court decision's term (hub.decisions)
+            if not form["term_months"].isdigit():
+                raise BadUserInput("details.term_months", "期限为月数，如 24")
+            details["term_months"] = int(form["term_months"])
         row = await assistance.create_request(
             visit.hub,
             visit.principal,

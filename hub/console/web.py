@@ -106,6 +106,40 @@ def _actor(value: str | None) -> str:
     return match["name"] if match else value
 
 
+def _agency_names(context: Any) -> dict[str, str]:
+    request = context.get("request")
+    if request is None:
+        return {}
+    return {a.id: a.config.name for a in hub_of(request).agencies}
+
+
+@jinja2.pass_context
+def _actor_named(context: Any, value: str | None) -> str:
+    """``_actor``, and an agency's system (``agency:police-fujian``) by the agency's name."""
+    if value and value.startswith("agency:"):
+        return _agency_names(context).get(value.removeprefix("agency:"), "协助单位")
+    return _actor(value)
+
+
+@jinja2.pass_context
+def _note(context: Any, value: object, kind: object = None) -> str:
+    return labels.event_note(value, kind, _agency_names(context))
+
+
+@jinja2.pass_context
+def _scope(context: Any, principal: Any) -> str:
+    """Where the signed-in principal acts, by name: an agency officer's agency."""
+    if principal is None:
+        return ""
+    if getattr(principal, "applicant_case", None):
+        return str(principal.applicant_case)  # an applicant's header names their case
+    if principal.role.value == "agency_officer":
+        return _agency_names(context).get(principal.scope, "协助单位")
+    if principal.role.value == "admin":
+        return ""
+    return str(principal.scope)
+
+
 def _path(value: object) -> str:
     """One URL path segment (case numbers carry parentheses and CJK)."""
     return quote(str(value), safe="")
@@ -124,12 +158,18 @@ def _environment() -> jinja2.Environment:
         money=_fmt_money,
         path=_path,
         masked=mask_id_number,
-        actor=_actor,
+        actor=_actor_named,
+        note=_note,
+        outcome=labels.outcome_text,
+        scope=_scope,
+        zh=lambda message: labels.message_text(str(message)) or "" if message else "",
     )
     env.globals.update(
         L=labels,
         label=labels.label,
         action_label=labels.action_label,
+        request_title=labels.request_title,
+        result_value=labels.result_value,
         prefix=PREFIX,
         csrf_field=sessions.CSRF_FIELD,
         qs=lambda **kw: urlencode({k: v for k, v in kw.items() if v not in (None, "")}),

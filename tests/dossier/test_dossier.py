@@ -148,14 +148,28 @@ async def test_party_dossier_and_organizations(scene: Scene) -> None:
         role idNumber dossier { subject { name } credit { listed } employment { employerCode }
                                 wageArrears { workers } sources { agency { id } state } } } } }"""
     body = await scene.hub.gql(query, {"n": CASE}, token=scene.officer)
-    assert "errors" not in body, body
+    # the applicant's own property is none of the enforcement's business (§7.4)
+    [refused] = body["errors"]
+    assert refused["path"] == ["case", "parties", 0, "dossier"]
+    assert refused["extensions"]["code"] == "FORBIDDEN"
     pawnshop, chen = body["data"]["case"]["parties"]
+    assert pawnshop["idNumber"] == PAWNSHOP and pawnshop["dossier"] is None
     assert chen["dossier"]["credit"]["listed"] is True
     assert chen["dossier"]["employment"][0]["employerCode"] == "91350602MA2Y00004H"
-    assert pawnshop["idNumber"] == PAWNSHOP
-    assert pawnshop["dossier"]["credit"] == {"listed": False}
-    assert pawnshop["dossier"]["employment"] == []  # not asked: a company has no employer
-    sources = {s["agency"]["id"]: s["state"] for s in pawnshop["dossier"]["sources"]}
+
+    # an organization as the respondent
+    other = "（2023）闽0602执1241号"
+    data = case_input(other)
+    data["parties"] = [
+        {"role": "APPLICANT", "kind": "PERSON", "name": "陈某某", "idNumber": CHEN},
+        {**data["parties"][0], "role": "RESPONDENT"},
+    ]
+    await scene.file(data)
+    body = await scene.hub.gql(query, {"n": other}, token=scene.officer)
+    company = next(p for p in body["data"]["case"]["parties"] if p["idNumber"] == PAWNSHOP)
+    assert company["dossier"]["credit"] == {"listed": False}
+    assert company["dossier"]["employment"] == []  # not asked: a company has no employer
+    sources = {s["agency"]["id"]: s["state"] for s in company["dossier"]["sources"]}
     assert sources == {"hr-fujian": "OK", "credit-fujian": "OK"}  # hr for its wage arrears
 
 

@@ -31,6 +31,8 @@ from hub.state import HubState
 from hub.storage import Database
 from tests.dossier.conftest import CASE, CHEN, CHEN_XIAMEN, PAWNSHOP
 
+ZHOU = "350623197005050023"  # a second respondent, without snapshots
+
 ALL = {Capability.REAL_ESTATE, Capability.VEHICLES, Capability.CREDIT}
 
 
@@ -113,6 +115,7 @@ async def world(database_url: str) -> AsyncIterator[World]:
                         "APPLICANT", "ORGANIZATION", "漳州市某典当有限责任公司", PAWNSHOP
                     ),
                     cases.PartyData("RESPONDENT", "PERSON", "陈某某", CHEN),
+                    cases.PartyData("RESPONDENT", "PERSON", "周某", ZHOU),
                 ],
             ),
         )
@@ -178,7 +181,7 @@ async def test_failure_serves_the_last_good_answer_as_stale(world: World) -> Non
     assert [e.agency_id for e in second.errors] == ["fake-2"]
 
     # Another subject has no snapshot: plainly ERROR, nothing shown.
-    third = await read_dossier(world.hub, world.officer, CASE, PAWNSHOP, {Capability.REAL_ESTATE})
+    third = await read_dossier(world.hub, world.officer, CASE, ZHOU, {Capability.REAL_ESTATE})
     failed = next(s for s in third.sources if s.agency.id == "fake-2")
     assert failed.state is SourceState.ERROR and failed.fetched_at is None
     assert all(h.agency.id != "fake-2" for h in third.value(Capability.REAL_ESTATE))

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
 def deep_dossier(levels: int) -> str:
-    """``case { parties { dossier { subject { dossier { ... realEstateCount } } } } } }``,
+    """``case { parties(role: RESPONDENT) { dossier { subject { dossier { ... realEstateCount } } } } } }``,
     ``levels`` fields deep: ``case``, ``parties``, two per ``dossier { subject {`` and
     two for the innermost ``dossier { realEstateCount }``. (The limit counts nesting
     below the root field: ``levels - 1``.)
@@ -34,7 +34,9 @@ def deep_dossier(levels: int) -> str:
     inner = "dossier { realEstateCount }"
     for _ in range((levels - 4) // 2):
         inner = f"dossier {{ subject {{ {inner} }} }}"
-    return f"query($n: String!) {{ case(number: $n) {{ parties {{ {inner} }} }} }}"
+    return (
+        f"query($n: String!) {{ case(number: $n) {{ parties(role: RESPONDENT) {{ {inner} }} }} }}"
+    )
 
 
 def aliased_dossiers(count: int) -> str:
