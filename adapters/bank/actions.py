@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -44,7 +44,7 @@ class AccountDetails(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    account: str = Field(description="账号 (account number)")
+    account: str = Field(title="账号", description="账号 (account number)")
 
     _check_account = field_validator("account", mode="before")(_account)
 
@@ -52,7 +52,9 @@ class AccountDetails(BaseModel):
 class AmountDetails(AccountDetails):
     """FREEZE, DEDUCT: the account and the sum in yuan."""
 
-    amount: Decimal = Field(description="金额，元 (amount in yuan, > 0, 2 decimal places)")
+    amount: Decimal = Field(
+        title="金额（元）", description="金额，元 (amount in yuan, > 0, 2 decimal places)"
+    )
 
     _check_amount = field_validator("amount", mode="before")(_amount)
 
@@ -62,25 +64,29 @@ class _Result(BaseModel):
 
 
 class FreezeResult(_Result):
-    rank: str = Field(description="FIRST (首冻) or WAITING (轮候)")
-    amount: Decimal = Field(description="冻结金额，元 (yuan frozen)")
-    expires_on: date | None = Field(default=None, description="冻结到期日 (none while waiting)")
+    rank: Literal["FIRST", "WAITING"] = Field(
+        title="冻结顺位", description="FIRST (首冻) or WAITING (轮候)"
+    )
+    amount: Decimal = Field(title="冻结金额（元）", description="冻结金额，元 (yuan frozen)")
+    expires_on: date | None = Field(
+        default=None, title="冻结到期日", description="冻结到期日 (none while waiting)"
+    )
 
 
 class UnfreezeResult(_Result):
-    amount: Decimal = Field(description="解冻金额，元 (yuan released)")
+    amount: Decimal = Field(title="解冻金额（元）", description="解冻金额，元 (yuan released)")
 
 
 class DeductResult(_Result):
-    amount: Decimal = Field(description="扣划金额，元 (yuan deducted)")
-    balance: Decimal = Field(description="扣划后余额，元 (balance left)")
+    amount: Decimal = Field(title="扣划金额（元）", description="扣划金额，元 (yuan deducted)")
+    balance: Decimal = Field(title="扣划后余额（元）", description="扣划后余额，元 (balance left)")
 
 
 class RenewResult(_Result):
-    rank: str = Field(description="FIRST: a renewed freeze keeps its rank")
-    expires_on: date = Field(description="新的到期日 (the new last day)")
+    rank: str = Field(title="冻结顺位", description="FIRST: a renewed freeze keeps its rank")
+    expires_on: date = Field(title="冻结到期日", description="新的到期日 (the new last day)")
 
 
 class QueryResult(_Result):
-    accounts: int = Field(description="查得账户数 (accounts found)")
-    balance: Decimal = Field(description="余额合计，元 (total balance)")
+    accounts: int = Field(title="查得账户数", description="查得账户数 (accounts found)")
+    balance: Decimal = Field(title="余额合计（元）", description="余额合计，元 (total balance)")

@@ -114,7 +114,8 @@ def clue_fields(agencies: Iterable[Agency]) -> list[tuple[str, str]]:
                 continue
             info = spec.details.model_fields.get(spec.reference)
             if info is not None:
-                found.setdefault(spec.reference, info.title or spec.reference)
+                title = info.title or labels.RESULT_FIELD.get(spec.reference, spec.reference)
+                found.setdefault(spec.reference, title)
     return list(found.items())
 
 
