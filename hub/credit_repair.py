@@ -16,10 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
-from sqlalchemy import select
-
 from adapters.sdk.declare import ActionSpec, Effect
 from hub import assistance, audit, decisions, policy
+from hub.case_rows import by_case_with_party
 from hub.cases import find_case
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.models import AssistanceRequest, Case, CaseEvent, CreditRepair, Party, utcnow
@@ -167,16 +166,4 @@ async def approve_repair(
 async def repairs_for_cases(
     db: Database, case_ids: Sequence[int]
 ) -> dict[int, list[tuple[CreditRepair, Party]]]:
-    found: dict[int, list[tuple[CreditRepair, Party]]] = {i: [] for i in case_ids}
-    if not case_ids:
-        return found
-    async with db.session() as session:
-        rows = await session.execute(
-            select(CreditRepair, Party)
-            .join(Party, Party.id == CreditRepair.party_id)
-            .where(CreditRepair.case_id.in_(list(case_ids)))
-            .order_by(CreditRepair.id)
-        )
-        for repair, party in rows.all():
-            found[repair.case_id].append((repair, party))
-    return found
+    return await by_case_with_party(db, CreditRepair, case_ids)

@@ -21,6 +21,7 @@ from adapters.sdk.declare import ActionSpec, CapabilitySpec
 from adapters.sdk.records import MatchKind, Subject, SubjectKind
 from hub import audit, policy
 from hub.agencies import Agency
+from hub.case_rows import by_case_with_party
 from hub.cases import find_case
 from hub.errors import BadUserInput, NotFound
 from hub.models import (
@@ -164,16 +165,4 @@ async def confirmations_for_cases(
     db: Database, case_ids: Sequence[int]
 ) -> dict[int, list[tuple[OwnershipConfirmation, Party]]]:
     """Each case's confirmations, oldest first, with the party they are about."""
-    found: dict[int, list[tuple[OwnershipConfirmation, Party]]] = {i: [] for i in case_ids}
-    if not case_ids:
-        return found
-    async with db.session() as session:
-        rows = await session.execute(
-            select(OwnershipConfirmation, Party)
-            .join(Party, Party.id == OwnershipConfirmation.party_id)
-            .where(OwnershipConfirmation.case_id.in_(list(case_ids)))
-            .order_by(OwnershipConfirmation.id)
-        )
-        for confirmation, party in rows.all():
-            found[confirmation.case_id].append((confirmation, party))
-    return found
+    return await by_case_with_party(db, OwnershipConfirmation, case_ids)

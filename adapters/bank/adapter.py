@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-import httpx
-
 from adapters.bank import _csv
 from adapters.bank.actions import (
     AccountDetails,
@@ -36,8 +34,6 @@ from adapters.bank.actions import (
 )
 from adapters.bank.records import BANK_ACCOUNTS, BankAccount
 from adapters.sdk.base import Adapter
-from adapters.sdk.config import AgencyConfig
-from adapters.sdk.connector import RetryPolicy
 from adapters.sdk.declare import CapabilitySpec
 from adapters.sdk.errors import (
     BadUserInput,
@@ -86,6 +82,7 @@ class BankAdapter(Adapter):
             "label": "续行冻结",
         },
     }
+    required_config: ClassVar[tuple[str, ...]] = ("bank",)
     batch_size: ClassVar[int] = 100
     default_auth: ClassVar[str] = "hmac:Bank"
     description: ClassVar[str] = (
@@ -93,20 +90,13 @@ class BankAdapter(Adapter):
         "freezes with rank first / waiting, deductions"
     )
 
-    def __init__(
-        self,
-        config: AgencyConfig,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        policy: RetryPolicy | None = None,
-    ) -> None:
-        bank = config.extra("bank")
-        # Checked before the connector exists, so a bad config opens no client.
-        if not bank:
-            raise ValueError(f"agency {config.id!r} (bank) needs a 'bank' code or name")
-        self.bank = str(bank)
-        super().__init__(config, transport=transport, policy=policy)
-        self._base = f"/banks/{quote(self.bank, safe='')}"
+    @property
+    def bank(self) -> str:
+        return str(self.config.extra("bank"))
+
+    @property
+    def _base(self) -> str:
+        return f"/banks/{quote(self.bank, safe='')}"
 
     def _malformed(self, exc: ValueError) -> UpstreamUnavailable:
         return UpstreamUnavailable(self.agency_id, f"unreadable bank file: {exc}")

@@ -13,13 +13,10 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 from urllib.parse import quote
 
-import httpx
 from pydantic import BaseModel
 
 from adapters.realestate import _xml, orders
 from adapters.sdk.base import Adapter
-from adapters.sdk.config import AgencyConfig
-from adapters.sdk.connector import RetryPolicy
 from adapters.sdk.declare import CapabilitySpec
 from adapters.sdk.errors import UpstreamRejected, UpstreamUnavailable
 from adapters.sdk.records import (
@@ -60,6 +57,7 @@ class RealEstateAdapter(Adapter):
     }
     action_overrides[Action.SEAL]["term_years"] = 3
     action_overrides[Action.RENEW_SEAL]["term_years"] = 3
+    required_config: ClassVar[tuple[str, ...]] = ("registry",)
     batch_size: ClassVar[int] = 50
     default_auth: ClassVar[str] = "basic"
     description: ClassVar[str] = (
@@ -67,20 +65,13 @@ class RealEstateAdapter(Adapter):
         "seals with rank first / waiting"
     )
 
-    def __init__(
-        self,
-        config: AgencyConfig,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        policy: RetryPolicy | None = None,
-    ) -> None:
-        registry = config.extra("registry")
-        # Checked before the connector exists, so a bad config opens no client.
-        if not registry:
-            raise ValueError(f"agency {config.id!r} (realestate) needs a 'registry' code")
-        self.registry = str(registry)
-        super().__init__(config, transport=transport, policy=policy)
-        self._base = f"/registries/{quote(self.registry, safe='')}"
+    @property
+    def registry(self) -> str:
+        return str(self.config.extra("registry"))
+
+    @property
+    def _base(self) -> str:
+        return f"/registries/{quote(self.registry, safe='')}"
 
     def _malformed(self, exc: ValueError) -> UpstreamUnavailable:
         return UpstreamUnavailable(self.agency_id, f"unreadable registry answer: {exc}")

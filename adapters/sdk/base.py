@@ -62,6 +62,9 @@ class Adapter:
     batch_size: ClassVar[int] = 50
     default_auth: ClassVar[str] = "bearer"
     description: ClassVar[str] = ""
+    # adapter-specific keys every agency of this kind must set in hub.toml (a registry's
+    # code, a bank's): checked before any connection is opened
+    required_config: ClassVar[tuple[str, ...]] = ()
     # what ``actions`` declares, resolved once per class: the spec of each action by name
     action_specs: ClassVar[dict[str, ActionSpec]] = {}
 
@@ -92,6 +95,9 @@ class Adapter:
         transport: httpx.AsyncBaseTransport | None = None,
         policy: RetryPolicy | None = None,
     ) -> None:
+        for key in self.required_config:
+            if not config.extra(key):
+                raise ValueError(f"agency {config.id!r} ({self.kind}) needs a {key!r} in hub.toml")
         self.config = config
         self.connector = Connector(
             config,
