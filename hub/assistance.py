@@ -13,7 +13,7 @@ Any other move is ``Conflict``. ``console`` agencies have no system to push
 to: their requests start DISPATCHED, waiting in the console inbox. ``api``
 agencies get an outbox row (``task="deliver"``) in the request's own
 transaction; ``hub.dispatcher`` delivers it and agencies report progress by
-callback (``hub.callbacks``) or when polled, both through ``apply_progress``.
+callback (``hub.web.callbacks``) or when polled, both through ``apply_progress``.
 
 ``overdue`` is derived, never stored: due and still open.
 """

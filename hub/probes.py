@@ -115,7 +115,7 @@ def agency_probes(hub: HubState) -> AgencyProbes:
 
 
 async def start_probes(hub: HubState) -> Callable[[], Awaitable[None]]:
-    """A service (``hub.app.Service``): start probing, return the stop function."""
+    """A service (``hub.web.app.Service``): start probing, return the stop function."""
     probes = agency_probes(hub)
     await probes.start()
     return probes.stop

@@ -6,11 +6,11 @@ import asyncio
 
 import pytest
 
-from hub.app import build_state
 from hub.errors import Forbidden, RateLimited
 from hub.ratelimit import RateLimiter, SharedRateLimiter, dossier_reads, take_dossier_read
 from hub.settings import Settings
 from hub.storage import Database
+from hub.web.app import build_state
 
 
 class Clock:

@@ -25,12 +25,12 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 
 from hub import clock
 from hub.auth import Principal, Role, authenticate, bearer_token
-from hub.console import labels
-from hub.console import session as sessions
 from hub.errors import BadUserInput, Forbidden, HubError
 from hub.hygiene import find_bad
 from hub.state import HubState
 from hub.validation import mask_id_number
+from hub.web.console import labels
+from hub.web.console import session as sessions
 
 PREFIX = "/console"
 SHANGHAI = clock.SHANGHAI  # stored in UTC, shown in the court's time
