@@ -143,7 +143,7 @@ class Dispatcher:
 
     async def start(self) -> None:
         self._stopping.clear()
-        self.hub.extras[request_states.WAKE_KEY] = self._wake
+        self.hub.put(request_states.DISPATCHER_WAKE, self._wake)
         self._tasks = [
             asyncio.create_task(self._loop(), name=f"dispatcher {self.worker_id}"),
             asyncio.create_task(self._renew_leases(), name=f"leases {self.worker_id}"),
@@ -153,8 +153,8 @@ class Dispatcher:
         """Finish the rows in hand (for at most a lease), then return."""
         self._stopping.set()
         self._wake.set()
-        if self.hub.extras.get(request_states.WAKE_KEY) is self._wake:
-            del self.hub.extras[request_states.WAKE_KEY]
+        if self.hub.get(request_states.DISPATCHER_WAKE) is self._wake:
+            self.hub.pop(request_states.DISPATCHER_WAKE)
         if not self._tasks:
             return
         loop, renewer = self._tasks

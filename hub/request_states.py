@@ -14,6 +14,7 @@ Any other move is ``Conflict``. ``overdue`` is derived, never stored: due and st
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -26,9 +27,10 @@ from hub import audit, policy
 from hub.errors import Conflict, NotFound
 from hub.models import AssistanceRequest, Case, Party, RequestEvent, utcnow
 from hub.principal import Principal
-from hub.state import HubState
+from hub.state import HubState, Slot
 
-WAKE_KEY = "dispatcher.wake"  # an asyncio.Event in hub.extras: new work for the dispatcher
+# set while a dispatcher runs in this process: new work for it
+DISPATCHER_WAKE: Slot[asyncio.Event] = Slot("dispatcher.wake")
 
 
 class RequestStatus(StrEnum):
@@ -77,7 +79,7 @@ def overdue_clause(now: datetime) -> ColumnElement[bool]:
 
 
 def wake_dispatcher(hub: HubState) -> None:
-    event = hub.extras.get(WAKE_KEY)
+    event = hub.get(DISPATCHER_WAKE)
     if event is not None:
         event.set()
 

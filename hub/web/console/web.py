@@ -27,7 +27,7 @@ from hub import clock
 from hub.auth import Principal, Role, authenticate, bearer_token
 from hub.errors import BadUserInput, Forbidden, HubError
 from hub.hygiene import find_bad
-from hub.state import HubState
+from hub.state import HubState, Slot
 from hub.validation import mask_id_number
 from hub.web.console import labels
 from hub.web.console import session as sessions
@@ -219,11 +219,11 @@ def hub_of(request: Request) -> HubState:
     return state
 
 
+_CODEC: Slot[sessions.SessionCodec] = Slot("console.codec")
+
+
 def codec_of(hub: HubState) -> sessions.SessionCodec:
-    codec = hub.extras.get("console.codec")
-    if not isinstance(codec, sessions.SessionCodec):
-        codec = hub.extras["console.codec"] = sessions.SessionCodec(hub.settings.secret_key)
-    return codec
+    return hub.setdefault(_CODEC, lambda: sessions.SessionCodec(hub.settings.secret_key))
 
 
 STATUS_BY_CODE = {
