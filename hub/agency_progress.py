@@ -1,37 +1,16 @@
-"""What the agency reports, for the dispatcher and callbacks: a delivery taken or
-failed, and progress (by callback or when polled), applied idempotently."""
+"""What the agency reports, for the dispatcher and callbacks: a delivery that failed
+(deliveries taken are recorded in bulk, ``hub.receipts``), and progress (by
+callback or when polled), applied idempotently."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sdk.declare import Effect
-from adapters.sdk.records import DispatchReceipt, OrderProgress
+from adapters.sdk.records import OrderProgress
 from hub import watches
 from hub.request_answers import record_completion, record_rejection
 from hub.request_states import DISPATCHER_ACTOR, FINAL, Loaded, S, move
-
-
-async def record_dispatch(
-    session: AsyncSession, loaded: Loaded, receipt: DispatchReceipt, *, attempts: int
-) -> bool:
-    """The agency took the order; ``False`` when the request had moved on meanwhile."""
-    row = loaded.row
-    if not row.agency_ref:
-        row.agency_ref = receipt.agency_ref
-    if row.status not in (S.PENDING, S.FAILED):
-        return False
-    await move(
-        session,
-        loaded,
-        S.DISPATCHED,
-        DISPATCHER_ACTOR,
-        f"delivered to {row.agency_id} as {receipt.agency_ref}",
-        audit_action="agency.dispatch",
-        detail={"attempts": attempts, "agency_ref": receipt.agency_ref},
-    )
-    row.failure = None
-    return True
 
 
 async def record_failure(

@@ -23,7 +23,6 @@ from hub.request_creation import RequestData, checked, confirm_clue, create_requ
 from hub.request_followups import cancel, evaluate, resend, urge
 from hub.request_reads import (
     RequestFilter,
-    RequestPage,
     cases_by_id,
     get_request,
     list_requests,
@@ -31,15 +30,13 @@ from hub.request_reads import (
     requests_for_cases,
     status_counts,
 )
-from hub.request_states import ANSWERED, FINAL, OPEN, RequestStatus, S, is_overdue
+from hub.request_states import ANSWERED, OPEN, RequestStatus, S, is_overdue
 
 __all__ = [
     "ANSWERED",
-    "FINAL",
     "OPEN",
     "RequestData",
     "RequestFilter",
-    "RequestPage",
     "RequestStatus",
     "S",
     "acknowledge",

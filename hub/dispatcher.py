@@ -651,9 +651,6 @@ class Dispatcher:
         async with self.hub.db.transaction() as own:
             await own.execute(stmt)
 
-    async def _schedule_poll(self, session: AsyncSession, request_id: str) -> None:
-        await schedule_poll(session, request_id, self.hub.settings.poll_after_s)
-
 
 def _by_sends(claims: list[Claim]) -> dict[int, list[Claim]]:
     groups: dict[int, list[Claim]] = {}
