@@ -27,11 +27,11 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
-from hub.app import Service, create_app
 from hub.logs import configure_logging
 from hub.server import dispatcher_service
 from hub.settings import load_settings
 from hub.storage import async_url
+from hub.web.app import Service, create_app
 
 # The fair baseline: bare strawberry answering the same case lookup from the same
 # database, with none of the hub's auth, purpose binding, audit, masking or limits.

@@ -27,7 +27,7 @@ from hub import audit
 from hub.audit_keys import Signer, load_signer
 from hub.merkle import Frontier
 from hub.models import AuditCheckpoint, AuditEntry
-from hub.state import HubState
+from hub.state import HubState, Slot
 from hub.storage import Database
 
 log = structlog.get_logger("hub.audit")
@@ -155,16 +155,18 @@ class Sequencer:
                 log.exception("audit sequencing failed")
 
 
+_SEQUENCER: Slot[Sequencer] = Slot("audit_sequencer")
+
+
 def sequencer_for(hub: HubState) -> Sequencer:
     """This process's sequencer for the hub's database (made on first use)."""
-    found = hub.extras.get("audit_sequencer")
-    if not isinstance(found, Sequencer):
-        settings = hub.settings
-        found = Sequencer(
+    settings = hub.settings
+    return hub.setdefault(
+        _SEQUENCER,
+        lambda: Sequencer(
             hub.db,
             load_signer(settings),
             batch=settings.audit_sequence_batch,
             interval_s=settings.audit_sequence_interval_s,
-        )
-        hub.extras["audit_sequencer"] = found
-    return found
+        ),
+    )

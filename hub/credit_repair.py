@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from adapters.sdk.declare import ActionSpec, Effect
-from hub import assistance, audit, decisions, policy
+from hub import audit, decisions, policy, request_creation, request_states
 from hub.case_rows import by_case_with_party
 from hub.cases import find_case
 from hub.errors import BadUserInput, Conflict, NotFound
@@ -147,7 +147,7 @@ async def approve_repair(
             spec = _revoking(hub, decision.agency_id, decision.action)
             if spec is None or decision.revoked_at is not None:
                 continue  # revoked by an earlier one of these, or nothing revokes it here
-            data = assistance.RequestData(
+            data = request_creation.RequestData(
                 case_number=case.number,
                 subject_id_number=party.id_number,
                 agency_id=decision.agency_id,
@@ -156,10 +156,10 @@ async def approve_repair(
                 details={},
                 idempotency_key=f"credit-repair-{repair.id}-{index}",
             )
-            clean = assistance.validated(hub, data)
-            row, _ = await assistance.create_in(session, hub, principal, clean, case, party)
+            clean = request_creation.validated(hub, data)
+            row, _ = await request_creation.create_in(session, hub, principal, clean, case, party)
             created.append(row)
-    assistance.wake_dispatcher(hub)
+    request_states.wake_dispatcher(hub)
     return repair, created
 
 

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from hub.app import build_state
 from hub.assistance import RequestData, create_request
 from hub.auth import Principal, Role, create_principal
 from hub.cases import CaseData, PartyData, file_case
@@ -17,6 +16,7 @@ from hub.settings import Settings, load_settings
 from hub.state import HubState
 from hub.storage import migrate_async
 from hub.tickets import TicketData, open_ticket, reply_ticket
+from hub.web.app import build_state
 
 DEMO_CASES: list[dict[str, Any]] = [
     {

@@ -1,7 +1,7 @@
 """The durable dispatcher: delivers outbox rows to agency systems, at least once.
 
 Rows are written in the same transaction as the request they serve
-(``hub.assistance``), so nothing is lost between "created" and "sent". A
+(``hub.request_creation``), so nothing is lost between "created" and "sent". A
 dispatcher claims due rows atomically with a lease (``claimed_by`` /
 ``claimed_until``) and counts the attempt in the same statement:
 
@@ -64,7 +64,7 @@ from adapters.sdk.records import (
     Subject,
     SubjectKind,
 )
-from hub import assistance, funds_reminders, metrics, receipts, ticket_jobs
+from hub import agency_progress, funds_reminders, metrics, receipts, request_states, ticket_jobs
 from hub.errors import CircuitOpen, UpstreamError, UpstreamRejected
 from hub.logs import bind_request_id
 from hub.models import AssistanceRequest, Case, OutboxEntry, Party, utcnow
@@ -143,7 +143,7 @@ class Dispatcher:
 
     async def start(self) -> None:
         self._stopping.clear()
-        self.hub.extras[assistance.WAKE_KEY] = self._wake
+        self.hub.put(request_states.DISPATCHER_WAKE, self._wake)
         self._tasks = [
             asyncio.create_task(self._loop(), name=f"dispatcher {self.worker_id}"),
             asyncio.create_task(self._renew_leases(), name=f"leases {self.worker_id}"),
@@ -153,8 +153,8 @@ class Dispatcher:
         """Finish the rows in hand (for at most a lease), then return."""
         self._stopping.set()
         self._wake.set()
-        if self.hub.extras.get(assistance.WAKE_KEY) is self._wake:
-            del self.hub.extras[assistance.WAKE_KEY]
+        if self.hub.get(request_states.DISPATCHER_WAKE) is self._wake:
+            self.hub.pop(request_states.DISPATCHER_WAKE)
         if not self._tasks:
             return
         loop, renewer = self._tasks
@@ -393,7 +393,7 @@ class Dispatcher:
         return age >= self.retry_budget_s
 
     async def _deliver(self, claim: Claim, snap: _Snapshot | None) -> None:
-        if snap is None or snap.row.status != assistance.S.PENDING:
+        if snap is None or snap.row.status != request_states.S.PENDING:
             await self._finish(claim)  # cancelled, or the agency already reported it
             return
         agency = self.hub.agencies.get(snap.row.agency_id)
@@ -519,8 +519,8 @@ class Dispatcher:
             await self._retry_later(claim, reason, self._backoff(sends))
             return
         async with self.hub.db.transaction() as session:
-            loaded = await assistance.load_for_update(session, claim.request_id)
-            await assistance.record_failure(session, loaded, reason, attempts=claim.attempts)
+            loaded = await request_states.load_for_update(session, claim.request_id)
+            await agency_progress.record_failure(session, loaded, reason, attempts=claim.attempts)
             await self._done(session, claim, error=reason, sends=sends)
         log.warning("delivery failed for good", reason=reason, attempts=sends)
 
@@ -529,7 +529,7 @@ class Dispatcher:
         if snap is None or agency is None or not agency.is_api:
             await self._finish(claim)
             return
-        if snap.row.status in assistance.FINAL or snap.row.status == assistance.S.FAILED:
+        if snap.row.status in request_states.FINAL or snap.row.status == request_states.S.FAILED:
             await self._finish(claim, error=f"request is {snap.row.status}")
             return
         if not snap.row.agency_ref:  # not delivered yet: the urge waits for the order
@@ -562,7 +562,7 @@ class Dispatcher:
             or agency is None
             or not agency.is_api
             or not snap.row.agency_ref
-            or snap.row.status not in (assistance.S.DISPATCHED, assistance.S.ACKNOWLEDGED)
+            or snap.row.status not in (request_states.S.DISPATCHED, request_states.S.ACKNOWLEDGED)
         ):
             await self._finish(claim)
             return
@@ -578,11 +578,11 @@ class Dispatcher:
             await self._retry_later(claim, reason, wait)
             return
         async with self.hub.db.transaction() as session:
-            loaded = await assistance.load_for_update(session, claim.request_id)
-            await assistance.apply_progress(
+            loaded = await request_states.load_for_update(session, claim.request_id)
+            await agency_progress.apply_progress(
                 session, loaded, progress, actor=f"agency:{loaded.row.agency_id}"
             )
-            if loaded.row.status in (assistance.S.DISPATCHED, assistance.S.ACKNOWLEDGED):
+            if loaded.row.status in (request_states.S.DISPATCHED, request_states.S.ACKNOWLEDGED):
                 await self._retry_later(
                     claim, None, self.hub.settings.poll_after_s, session=session, reset=True
                 )
@@ -650,9 +650,6 @@ class Dispatcher:
             return
         async with self.hub.db.transaction() as own:
             await own.execute(stmt)
-
-    async def _schedule_poll(self, session: AsyncSession, request_id: str) -> None:
-        await schedule_poll(session, request_id, self.hub.settings.poll_after_s)
 
 
 def _by_sends(claims: list[Claim]) -> dict[int, list[Claim]]:

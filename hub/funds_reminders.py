@@ -16,12 +16,12 @@ from sqlalchemy import select, update
 from hub import audit, ledger
 from hub.cases import court_today
 from hub.models import Case, CaseEvent, Receipt, utcnow
-from hub.state import HubState
+from hub.state import HubState, Slot
 from hub.storage import Database
 
 ACTOR = "hub:funds"
 EVERY_S = 60.0  # how often the worker loop looks for receipts to remind of
-_LAST_RUN = "funds.reminders.last_run"
+_LAST_RUN: Slot[float] = Slot("funds.reminders.last_run")  # time.monotonic()
 
 
 async def remind_due(db: Database, today: date | None = None) -> int:
@@ -83,8 +83,8 @@ def _person(actor: str) -> str:
 async def maybe_run(hub: HubState) -> None:
     """The worker loop's hook: run at most every ``EVERY_S`` seconds per process."""
     now = time.monotonic()
-    last = hub.extras.get(_LAST_RUN)
-    if isinstance(last, float) and now - last < EVERY_S:
+    last = hub.get(_LAST_RUN)
+    if last is not None and now - last < EVERY_S:
         return
-    hub.extras[_LAST_RUN] = now
+    hub.put(_LAST_RUN, now)
     await remind_due(hub.db)

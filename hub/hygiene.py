@@ -12,8 +12,6 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from hub.errors import BadUserInput
-
 # C0 controls but tab, LF, CR; DEL; C1 controls; lone surrogates (JSON can carry them)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 _CONTROL_OR_BREAK = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
@@ -28,11 +26,6 @@ def is_identifier(name: str) -> bool:
 def bad_text(name: str, value: str) -> bool:
     pattern = _CONTROL_OR_BREAK if is_identifier(name) else _CONTROL
     return pattern.search(value) is not None
-
-
-def check_text(name: str, value: str) -> None:
-    if bad_text(name, value):
-        raise BadUserInput(name, f"{name} contains a control character")
 
 
 def find_bad(name: str, value: Any) -> str | None:

@@ -51,14 +51,6 @@ def current_request_id() -> str | None:
     return request_id.get()
 
 
-def new_request_id() -> str:
-    """Start a fresh id in the current context (for code outside any request)."""
-    value = _fresh_id()
-    request_id.set(value)
-    structlog.contextvars.bind_contextvars(request_id=value)
-    return value
-
-
 @contextmanager
 def bind_request_id(value: str | None = None) -> Iterator[str]:
     """Make ``value`` the current request id inside the block; yields the id used.

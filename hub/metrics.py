@@ -4,7 +4,7 @@ Metric objects live here, so every module increments the same ones; the
 connector reports through its observer hook, so adapters stay free of
 prometheus. Three feeders:
 
-* ``MetricsExtension`` (a strawberry extension, in ``hub.app.graph_extensions``)
+* ``MetricsExtension`` (a strawberry extension, in ``hub.web.app.graph_extensions``)
   times every GraphQL operation by name and outcome;
 * ``install_connector_metrics()`` registers one connector observer per
   process: attempts, failures by class, latency and circuit state per agency;

@@ -13,11 +13,11 @@ from typing import Protocol
 import httpx
 import structlog
 
-from hub.state import HubState
+from hub.state import HubState, Slot
 
 log = structlog.get_logger("hub.notify")
 
-NOTIFIER_KEY = "tickets.notifier"
+NOTIFIER: Slot[Notifier] = Slot("tickets.notifier")  # tests put theirs here
 SMS_TIMEOUT_S = 5.0
 
 
@@ -68,14 +68,11 @@ class SmsNotifier:
 
 
 def notifier_for(hub: HubState) -> Notifier:
-    """The process's notifier: set in ``hub.extras`` (tests), else built from the settings."""
-    existing = hub.extras.get(NOTIFIER_KEY)
-    if existing is not None:
-        notifier: Notifier = existing
-        return notifier
+    """The process's notifier: one put in ``NOTIFIER`` (tests), else built from the settings."""
     settings = hub.settings
-    notifier = (
-        SmsNotifier(settings.sms_url, settings.sms_key) if settings.sms_url else LogNotifier()
+    return hub.setdefault(
+        NOTIFIER,
+        lambda: (
+            SmsNotifier(settings.sms_url, settings.sms_key) if settings.sms_url else LogNotifier()
+        ),
     )
-    hub.extras[NOTIFIER_KEY] = notifier
-    return notifier

@@ -60,13 +60,6 @@ def require_answer_request(principal: Principal, request: AssistanceRequest) -> 
         raise Forbidden("only the addressed agency's officers answer this request")
 
 
-def require_read_request(principal: Principal, request: AssistanceRequest, case: Case) -> None:
-    """A request outside the caller's scope does not exist for them: its id is not a secret
-    worth confirming, and agencies must not learn of each other's orders."""
-    if not can_read_request(principal, request, case):
-        raise NotFound("no such assistance request")
-
-
 def sees_full_request_subject(principal: Principal, request: AssistanceRequest, case: Case) -> bool:
     """The addressed agency needs the full ID number to act; the case's court has it anyway."""
     if principal.role is Role.AGENCY_OFFICER:

@@ -24,11 +24,10 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from hub.agencies import Agency
-from hub.state import HubState
+from hub.state import HubState, Slot
 
 log = structlog.get_logger("hub.probes")
 
-PROBES_KEY = "hub.probes.agency_probes"
 UP, DEGRADED, DOWN = "UP", "DEGRADED", "DOWN"
 
 
@@ -106,16 +105,16 @@ class AgencyProbes:
             self._task = None
 
 
+_PROBES: Slot[AgencyProbes] = Slot("hub.probes.agency_probes")
+
+
 def agency_probes(hub: HubState) -> AgencyProbes:
-    """The process's probes, kept in ``HubState.extras`` (made on first use)."""
-    probes = hub.extras.get(PROBES_KEY)
-    if not isinstance(probes, AgencyProbes):
-        probes = hub.extras[PROBES_KEY] = AgencyProbes(hub)
-    return probes
+    """The process's probes, kept in the hub's state (made on first use)."""
+    return hub.setdefault(_PROBES, lambda: AgencyProbes(hub))
 
 
 async def start_probes(hub: HubState) -> Callable[[], Awaitable[None]]:
-    """A service (``hub.app.Service``): start probing, return the stop function."""
+    """A service (``hub.web.app.Service``): start probing, return the stop function."""
     probes = agency_probes(hub)
     await probes.start()
     return probes.stop

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable, Hashable, MutableMapping
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,12 +23,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from hub.errors import RateLimited
 from hub.models import RateBucket
+from hub.state import Slot, SlotStore
 from hub.storage import Database
 
 if TYPE_CHECKING:
     from hub.state import HubState
 
-DOSSIER_READS = "hub.ratelimit.dossier_reads"
 _PRUNE_EVERY = 1000  # takes between sweeps of full (idle) buckets
 
 
@@ -104,11 +104,15 @@ class RateLimiter:
             del self._buckets[key]
 
 
-def dossier_reads(extras: MutableMapping[str, Any], per_minute: int) -> RateLimiter:
-    """The process's limiter for dossier reads, kept in ``HubState.extras``."""
-    limiter = extras.get(DOSSIER_READS)
-    if not isinstance(limiter, RateLimiter) or limiter.per_minute != per_minute:
-        limiter = extras[DOSSIER_READS] = RateLimiter(per_minute, what="dossier reads")
+DOSSIER_READS: Slot[RateLimiter] = Slot("hub.ratelimit.dossier_reads")
+
+
+def dossier_reads(store: SlotStore, per_minute: int) -> RateLimiter:
+    """The process's limiter for dossier reads, kept in ``store`` (the hub's state)."""
+    limiter = store.get(DOSSIER_READS)
+    if limiter is None or limiter.per_minute != per_minute:
+        limiter = RateLimiter(per_minute, what="dossier reads")
+        store.put(DOSSIER_READS, limiter)
     return limiter
 
 
@@ -205,7 +209,7 @@ class SharedRateLimiter:
                     )
 
 
-SHARED_DOSSIER_READS = "hub.ratelimit.shared_dossier_reads"
+SHARED_DOSSIER_READS: Slot[SharedRateLimiter] = Slot("hub.ratelimit.shared_dossier_reads")
 
 
 async def take_dossier_read(hub: HubState, principal_id: Hashable) -> None:
@@ -213,11 +217,10 @@ async def take_dossier_read(hub: HubState, principal_id: Hashable) -> None:
     per process on SQLite (one file, one server). Raises ``RateLimited``."""
     per_minute = hub.settings.dossier_reads_per_minute
     if not hub.db.is_postgres:
-        dossier_reads(hub.extras, per_minute).take(principal_id)
+        dossier_reads(hub, per_minute).take(principal_id)
         return
-    limiter = hub.extras.get(SHARED_DOSSIER_READS)
-    if not isinstance(limiter, SharedRateLimiter) or limiter.per_minute != per_minute:
-        limiter = hub.extras[SHARED_DOSSIER_READS] = SharedRateLimiter(
-            hub.db, per_minute, what="dossier reads", name="dossier"
-        )
+    limiter = hub.get(SHARED_DOSSIER_READS)
+    if limiter is None or limiter.per_minute != per_minute:
+        limiter = SharedRateLimiter(hub.db, per_minute, what="dossier reads", name="dossier")
+        hub.put(SHARED_DOSSIER_READS, limiter)
     await limiter.take(principal_id)

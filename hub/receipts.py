@@ -1,12 +1,12 @@
 """Receipts recorded in bulk: many deliveries, one transaction, a handful of statements.
 
-``assistance.record_dispatch`` records one receipt with one row lock, one
-event and one audit entry, in about eight round trips. The dispatcher
-delivers hundreds a second, so its receipts are written here together: the
-requests locked and read in one statement, the events and audit entries
-(``audit.record_many``: the chain's head bumped once) inserted together, and
-the poll rows armed together. What is written per request is exactly what
-``record_dispatch`` writes.
+One receipt recorded alone (a row lock, one event, one audit entry) takes
+about eight round trips. The dispatcher delivers hundreds a second, so its
+receipts are written here together: the requests locked and read in one
+statement, the events and audit entries (``audit.record_many``: the chain's
+head bumped once) inserted together, and the poll rows armed together. What
+is written per request is what a single move (``request_states.move`` to
+DISPATCHED, ``agency.dispatch`` in the audit) writes.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sdk.records import DispatchReceipt
 from hub import audit
-from hub.assistance import DISPATCHER_ACTOR, OPEN, TRANSITIONS, S
 from hub.models import AssistanceRequest, Case, OutboxEntry, Party, RequestEvent, utcnow
+from hub.request_states import DISPATCHER_ACTOR, OPEN, TRANSITIONS, S
 
 
 @dataclass(frozen=True)

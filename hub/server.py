@@ -10,13 +10,13 @@ from collections.abc import Awaitable, Callable
 import structlog
 import uvicorn
 
-from hub.app import Service, build_state, create_app
 from hub.logs import configure_logging
 from hub.metrics import install_connector_metrics
 from hub.probes import start_probes
 from hub.rechecks import Rechecker
 from hub.settings import Settings
 from hub.state import HubState
+from hub.web.app import Service, build_state, create_app
 
 log = structlog.get_logger("hub.server")
 

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hub.models import Ticket, TicketEvent, TicketJob, utcnow
 from hub.notify import NotificationFailed, notifier_for
-from hub.state import HubState
+from hub.state import HubState, Slot
 
 log = structlog.get_logger("hub.ticket_jobs")
 
@@ -35,8 +35,8 @@ BATCH = 20
 MAX_ATTEMPTS = 10
 BACKOFF_S = 5.0  # 5 s, 10 s, 20 s ... capped at an hour
 SYSTEM = "hub:tickets"
-_TASK_KEY = "tickets.jobs.task"
-_LAST_KEY = "tickets.jobs.last"
+_TASK: Slot[asyncio.Task[int]] = Slot("tickets.jobs.task")
+_LAST: Slot[float] = Slot("tickets.jobs.last")  # time.monotonic()
 
 
 async def schedule(
@@ -190,14 +190,14 @@ async def _failed(hub: HubState, job: TicketJob, error: str) -> None:
 
 def kick(hub: HubState) -> None:
     """Start a pass in the background unless one is running or began under ``POLL_S`` ago."""
-    task: asyncio.Task[int] | None = hub.extras.get(_TASK_KEY)
+    task = hub.get(_TASK)
     if task is not None and not task.done():
         return
     now = time.monotonic()
-    if now - float(hub.extras.get(_LAST_KEY, 0.0)) < POLL_S:
+    if now - (hub.get(_LAST) or 0.0) < POLL_S:
         return
-    hub.extras[_LAST_KEY] = now
-    hub.extras[_TASK_KEY] = asyncio.get_running_loop().create_task(_pass(hub))
+    hub.put(_LAST, now)
+    hub.put(_TASK, asyncio.get_running_loop().create_task(_pass(hub)))
 
 
 async def _pass(hub: HubState) -> int:
@@ -210,6 +210,6 @@ async def _pass(hub: HubState) -> int:
 
 async def settle(hub: HubState) -> None:
     """Wait for a pass in flight (a stopping worker calls this)."""
-    task: asyncio.Task[int] | None = hub.extras.get(_TASK_KEY)
+    task = hub.get(_TASK)
     if task is not None:
         await asyncio.gather(task, return_exceptions=True)

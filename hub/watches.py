@@ -27,7 +27,7 @@ from hub.principal import Principal, Role
 from hub.state import HubState
 
 if TYPE_CHECKING:
-    from hub.assistance import _Loaded
+    from hub.request_states import Loaded
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SIGHTING = "SIGHTING"
@@ -59,7 +59,7 @@ def sighting_note(sighting: dict[str, Any]) -> str:
 
 
 async def record_reports(
-    session: AsyncSession, loaded: _Loaded, progress: OrderProgress, actor: str
+    session: AsyncSession, loaded: Loaded, progress: OrderProgress, actor: str
 ) -> bool:
     """The sightings in ``progress`` not recorded yet, as events; ``True`` when any was new."""
     row = loaded.row

@@ -12,19 +12,23 @@ from starlette.responses import Response
 from strawberry.dataloader import DataLoader
 
 from hub.principal import Principal
+from hub.state import SlotStore
 
 if TYPE_CHECKING:
     from hub.state import HubState
 
 
 @dataclass
-class Context:
+class Context(SlotStore):
+    """One request's context; per-request memos go in typed slots (``ctx.setdefault``)."""
+
     request: Request
     response: Response
     hub: HubState
     principal: Principal
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
-    scratch: dict[str, Any] = field(default_factory=dict)  # per-request memo (e.g. case rows)
+    # string-keyed, for schema/dossier.py only until it moves to slots like the rest
+    scratch: dict[str, Any] = field(default_factory=dict)
 
     def loader(
         self, name: str, load: Callable[[list[Any]], Awaitable[list[Any]]]
@@ -34,9 +38,6 @@ class Context:
         if existing is None:
             existing = self.loaders[name] = DataLoader(load_fn=load)
         return existing
-
-    def memo(self, key: str, value: Any) -> Any:
-        return self.scratch.setdefault(key, value)
 
 
 Info: TypeAlias = strawberry.Info[Context, None]

@@ -53,11 +53,3 @@ ClueKind = cast(
     ),
 )
 strawberry.enum(ClueKind, name="ClueKind", description="Kinds of property a clue can name.")
-
-
-def capability_value(spec: CapabilitySpec) -> StrEnum:
-    return Capability[spec.enum_name]
-
-
-def action_value(name: str) -> StrEnum:
-    return AssistanceAction[name]

@@ -16,12 +16,12 @@ import uvicorn
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.sdk.config import AgencyConfig
-from hub.app import Service, build_state, create_app
 from hub.auth import Role, create_principal
 from hub.models import Base
 from hub.settings import Settings
 from hub.state import HubState
 from hub.storage import async_url, migrate
+from hub.web.app import Service, build_state, create_app
 from mocks._common import KINDS, load_world
 from mocks.runner import MockCluster
 

@@ -8,8 +8,8 @@ import pytest
 
 from adapters.realestate import RealEstateAdapter
 from adapters.sdk.standard import STANDARD_ACTIONS
-from hub.console.answers import read_answer, result_fields
 from hub.errors import BadUserInput
+from hub.web.console.answers import read_answer, result_fields
 
 SEAL = RealEstateAdapter.action_specs["SEAL"]
 QUERY = RealEstateAdapter.action_specs["QUERY"]

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import update
 
 from hub import assistance
-from hub.console.session import CSRF_FIELD
 from hub.models import AssistanceRequest, utcnow
+from hub.web.console.session import CSRF_FIELD
 from tests.console.conftest import (
     CASE_NUMBER,
     CERTIFICATE,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from hub.auth import authenticate, revoke
-from hub.console.session import COOKIE, MAX_AGE_S, Session, SessionCodec
 from hub.models import AuditEntry
+from hub.web.console.session import COOKIE, MAX_AGE_S, Session, SessionCodec
 from tests.console.conftest import Console, csrf_of, seal_request, sign_in
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}

@@ -6,11 +6,12 @@ import asyncio
 
 import pytest
 
-from hub.app import build_state
 from hub.errors import Forbidden, RateLimited
 from hub.ratelimit import RateLimiter, SharedRateLimiter, dossier_reads, take_dossier_read
 from hub.settings import Settings
+from hub.state import SlotStore
 from hub.storage import Database
+from hub.web.app import build_state
 
 
 class Clock:
@@ -51,7 +52,7 @@ def test_zero_turns_the_limit_off() -> None:
 
 
 def test_the_process_keeps_one_limiter_per_setting() -> None:
-    extras: dict[str, object] = {}
+    extras = SlotStore()
     first = dossier_reads(extras, 120)
     assert dossier_reads(extras, 120) is first
     assert dossier_reads(extras, 60).per_minute == 60  # settings changed: a new budget

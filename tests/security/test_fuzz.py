@@ -22,10 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.graphql import nodes
 
-from hub.app import build_state, create_app
 from hub.auth import Role, create_principal
 from hub.settings import Settings
 from hub.storage import Database
+from hub.web.app import build_state, create_app
 from tests.security.scene import CONSOLE_AGENCIES, FILE_CASE, case_input, case_number
 from tests.support import free_port
 

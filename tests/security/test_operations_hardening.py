@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hub.app import create_app
-from hub.console.session import COOKIE
 from hub.server import make_server
 from hub.settings import Settings, UnsafeSettings
+from hub.web.app import create_app
+from hub.web.console.session import COOKIE
 from tests.console.conftest import csrf_of, sign_in
 from tests.support import LiveHub, free_port, start_hub
 

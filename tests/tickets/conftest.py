@@ -14,7 +14,7 @@ from starlette.applications import Starlette
 from adapters.sdk.config import AgencyConfig
 from hub import ticket_jobs
 from hub.auth import Role
-from hub.notify import NOTIFIER_KEY, SmsNotifier
+from hub.notify import NOTIFIER, SmsNotifier
 from mocks import sms
 from tests.support import LiveHub, start_hub
 
@@ -129,9 +129,7 @@ async def make_centre(live: LiveHub) -> Centre:
     )
     gateway = sms.Gateway()
     app: Starlette = sms.build_app(gateway)
-    live.state.extras[NOTIFIER_KEY] = SmsNotifier(
-        "http://sms.test", transport=httpx.ASGITransport(app=app)
-    )
+    live.state.put(NOTIFIER, SmsNotifier("http://sms.test", transport=httpx.ASGITransport(app=app)))
     centre = Centre(
         live=live,
         officer=officer,

@@ -16,11 +16,11 @@ from adapters.sdk.records import MatchKind
 from adapters.sdk.standard import Capability
 from hub import dossier as dossier_service
 from hub import policy
-from hub.console import records, rules_pages
-from hub.console.cases_pages import case_url, load_case, party_by_id
-from hub.console.web import Visit, allowed, page, render
 from hub.errors import NotFound
 from hub.models import utcnow
+from hub.web.console import records, rules_pages
+from hub.web.console.cases_pages import case_url, load_case, party_by_id
+from hub.web.console.web import Visit, allowed, page, render
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from hub import policy
-from hub.console.web import Visit, page, render
+from hub.web.console.web import Visit, page, render
 
 
 @page

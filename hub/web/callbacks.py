@@ -12,7 +12,7 @@ Checked in this order, and refused before anything is written:
 Then, in one transaction, the event is recorded in ``CallbackReceipt`` (its
 ``event_id``, or the body's SHA-256 when it has none): a repeated event is
 answered 200 and changes nothing. The progress goes through the same code
-as polling (``hub.assistance.apply_progress``).
+as polling (``hub.agency_progress.apply_progress``).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from adapters.sdk.records import OrderProgress
-from hub import assistance, metrics
+from hub import agency_progress, metrics, request_states
 from hub.dispatcher import schedule_poll
 from hub.errors import NotFound
 from hub.models import AssistanceRequest, CallbackReceipt, utcnow
@@ -126,11 +126,11 @@ async def _apply(hub: HubState, agency_id: str, progress: OrderProgress, digest:
             raise NotFound("no such order")  # rolls back: the agency may retry later
         session.add(CallbackReceipt(digest=digest, agency_id=agency_id, received_at=utcnow()))
         await session.flush()
-        loaded = await assistance.load_for_update(session, found.id)
-        changed = await assistance.apply_progress(
+        loaded = await request_states.load_for_update(session, found.id)
+        changed = await agency_progress.apply_progress(
             session, loaded, progress, actor=f"agency:{agency_id}"
         )
-        if loaded.row.status in (assistance.S.DISPATCHED, assistance.S.ACKNOWLEDGED):
+        if loaded.row.status in (request_states.S.DISPATCHED, request_states.S.ACKNOWLEDGED):
             await schedule_poll(session, loaded.row.id, hub.settings.poll_after_s)
     log.info("callback applied", agency=agency_id, status=progress.status, changed=changed)
     return "applied" if changed else "unchanged"

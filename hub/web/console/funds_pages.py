@@ -19,7 +19,11 @@ from hub import fund_offers, indicator_trend, ledger, policy
 from hub import funds as service
 from hub import indicators as figures
 from hub.cases import court_today
-from hub.console.web import (
+from hub.courts import COURTS_BY_CODE
+from hub.errors import BadUserInput, Forbidden, HubError
+from hub.models import Case
+from hub.principal import Role
+from hub.web.console.web import (
     PREFIX,
     Visit,
     allowed,
@@ -30,10 +34,6 @@ from hub.console.web import (
     render,
     status_for,
 )
-from hub.courts import COURTS_BY_CODE
-from hub.errors import BadUserInput, Forbidden, HubError
-from hub.models import Case
-from hub.principal import Role
 
 NOTICES = {
     "disbursed": "案款已发放。",
@@ -74,7 +74,7 @@ def _day(raw: str | None, field: str) -> date:
 async def _case_page_with_error(
     visit: Visit, case: Case, exc: HubError, form: dict[str, str], which: str
 ) -> Response:
-    from hub.console.cases_pages import case_context
+    from hub.web.console.cases_pages import case_context
 
     context = await case_context(visit, case)
     context.update(funds_error=exc, funds_form=form, funds_which=which)
@@ -83,7 +83,7 @@ async def _case_page_with_error(
 
 @page
 async def disburse(visit: Visit) -> Response:
-    from hub.console.cases_pages import load_case
+    from hub.web.console.cases_pages import load_case
 
     case = await load_case(visit, visit.request.path_params["number"])
     form = await form_data(visit.request)
@@ -107,7 +107,7 @@ async def disburse(visit: Visit) -> Response:
 
 @page
 async def receive(visit: Visit) -> Response:
-    from hub.console.cases_pages import load_case
+    from hub.web.console.cases_pages import load_case
 
     case = await load_case(visit, visit.request.path_params["number"])
     form = await form_data(visit.request)
@@ -131,7 +131,7 @@ async def receive(visit: Visit) -> Response:
 
 @page
 async def confirm_offer(visit: Visit) -> Response:
-    from hub.console.cases_pages import load_case
+    from hub.web.console.cases_pages import load_case
 
     case = await load_case(visit, visit.request.path_params["number"])
     try:

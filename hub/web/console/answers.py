@@ -25,9 +25,9 @@ from typing import Any
 from adapters.sdk.declare import ActionSpec, Effect
 from hub import clock
 from hub.assistance import checked
-from hub.console import labels
 from hub.errors import BadUserInput
 from hub.validation import require_text
+from hub.web.console import labels
 
 MAX_HOLDINGS = 20
 QUERY_OUTCOMES = ("found", "not_found")

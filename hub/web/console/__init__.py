@@ -5,7 +5,7 @@ officers follow their cases, read dossiers and send requests; observers read.
 Pages call the same services as the graph (``hub.cases``, ``hub.clues``,
 ``hub.assistance``, ``hub.dossier``), so the same ``hub.policy`` rules apply.
 Authentication is a bearer header or the signed session cookie set by
-``/console/login`` (``hub.console.session``).
+``/console/login`` (``hub.web.console.session``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from hub.console import (
+from hub.state import HubState
+from hub.web.console import (
     admin_pages,
     cases_pages,
     dossier_pages,
@@ -23,8 +24,7 @@ from hub.console import (
     signin,
     tickets_pages,
 )
-from hub.console.web import PREFIX, STATIC
-from hub.state import HubState
+from hub.web.console.web import PREFIX, STATIC
 
 
 def console_routes(hub: HubState) -> list[BaseRoute]:

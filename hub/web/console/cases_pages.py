@@ -14,8 +14,12 @@ from starlette.responses import Response
 from hub import assistance, clock, ownership, policy, read_audit, watches
 from hub import cases as case_service
 from hub import clues as clue_service
-from hub.console import funds_pages, labels, records, tickets_pages
-from hub.console.web import (
+from hub.courts import COURTS_BY_CODE
+from hub.errors import BadUserInput, HubError, NotFound
+from hub.models import Case, Party
+from hub.principal import Role
+from hub.web.console import funds_pages, labels, records, tickets_pages
+from hub.web.console.web import (
     PREFIX,
     Visit,
     allowed,
@@ -26,10 +30,6 @@ from hub.console.web import (
     render,
     status_for,
 )
-from hub.courts import COURTS_BY_CODE
-from hub.errors import BadUserInput, HubError, NotFound
-from hub.models import Case, Party
-from hub.principal import Role
 
 PAGE_SIZE = 50
 NOTICES = {"clue": "线索已提交。", **funds_pages.NOTICES}
@@ -95,7 +95,7 @@ def party_by_id(case: Case, raw: str | None) -> Party | None:
 
 
 async def case_context(visit: Visit, case: Case) -> dict[str, Any]:
-    from hub.console import rules_pages  # its forms come back to these pages
+    from hub.web.console import rules_pages  # its forms come back to these pages
 
     db = visit.hub.db
     clue_fields = records.clue_fields(visit.hub.agencies)

@@ -21,9 +21,13 @@ from hub import assistance, policy, ticket_stats
 from hub import cases as case_service
 from hub import ticket_reads as reads
 from hub import tickets as service
-from hub.console import charts
-from hub.console import ticket_labels as TL
-from hub.console.web import (
+from hub.courts import COURTS_BY_CODE
+from hub.errors import BadUserInput, Forbidden, HubError, NotFound
+from hub.models import Case, Ticket
+from hub.principal import Role
+from hub.web.console import charts
+from hub.web.console import ticket_labels as TL
+from hub.web.console.web import (
     PREFIX,
     SHANGHAI,
     Visit,
@@ -35,10 +39,6 @@ from hub.console.web import (
     render,
     status_for,
 )
-from hub.courts import COURTS_BY_CODE
-from hub.errors import BadUserInput, Forbidden, HubError, NotFound
-from hub.models import Case, Ticket
-from hub.principal import Role
 
 NOTICES = {
     "opened": "诉求已登记。",

@@ -25,12 +25,12 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 
 from hub import clock
 from hub.auth import Principal, Role, authenticate, bearer_token
-from hub.console import labels
-from hub.console import session as sessions
 from hub.errors import BadUserInput, Forbidden, HubError
 from hub.hygiene import find_bad
-from hub.state import HubState
+from hub.state import HubState, Slot
 from hub.validation import mask_id_number
+from hub.web.console import labels
+from hub.web.console import session as sessions
 
 PREFIX = "/console"
 SHANGHAI = clock.SHANGHAI  # stored in UTC, shown in the court's time
@@ -219,11 +219,11 @@ def hub_of(request: Request) -> HubState:
     return state
 
 
+_CODEC: Slot[sessions.SessionCodec] = Slot("console.codec")
+
+
 def codec_of(hub: HubState) -> sessions.SessionCodec:
-    codec = hub.extras.get("console.codec")
-    if not isinstance(codec, sessions.SessionCodec):
-        codec = hub.extras["console.codec"] = sessions.SessionCodec(hub.settings.secret_key)
-    return codec
+    return hub.setdefault(_CODEC, lambda: sessions.SessionCodec(hub.settings.secret_key))
 
 
 STATUS_BY_CODE = {

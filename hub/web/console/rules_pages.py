@@ -9,10 +9,10 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 
 from hub import credit_repair, decisions, ownership, policy
-from hub.console.cases_pages import case_url, load_case, party_by_id
-from hub.console.web import Visit, form_data, page, redirect
 from hub.errors import BadUserInput, NotFound
 from hub.models import Case, OwnershipConfirmation, Party
+from hub.web.console.cases_pages import case_url, load_case, party_by_id
+from hub.web.console.web import Visit, form_data, page, redirect
 
 NOTICES = {
     "ownership": "已确认该财产属被执行人，可以发起查封、冻结。",

@@ -17,8 +17,8 @@ from typing import Any
 
 from adapters.sdk.declare import ActionSpec, CapabilitySpec, Effect
 from hub.agencies import Agency
-from hub.console import labels
-from hub.console.web import SHANGHAI
+from hub.web.console import labels
+from hub.web.console.web import SHANGHAI
 
 # codes that may appear in any kind's records, shown by their labels
 _CODES = {**labels.SEAL_RANK, **labels.CREDIT_LIST, **labels.TRAVEL_MODE}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from hub.console import labels
 from hub.errors import BadUserInput, HubError
+from hub.web.console import labels
 
 CHANNEL = {
     "WINDOW": "窗口来访",

@@ -18,10 +18,14 @@ from starlette.responses import Response
 
 from hub import assistance, clock, policy
 from hub.cases import add_months
-from hub.console import labels, records
-from hub.console.answers import HOLDING_FIELDS, read_answer, result_fields
-from hub.console.cases_pages import case_url, load_case, party_by_id
-from hub.console.web import (
+from hub.courts import COURTS_BY_CODE
+from hub.errors import BadUserInput, HubError
+from hub.models import AssistanceRequest, Case
+from hub.principal import Principal, Role
+from hub.web.console import labels, records
+from hub.web.console.answers import HOLDING_FIELDS, read_answer, result_fields
+from hub.web.console.cases_pages import case_url, load_case, party_by_id
+from hub.web.console.web import (
     PREFIX,
     Visit,
     allowed,
@@ -31,10 +35,6 @@ from hub.console.web import (
     render,
     status_for,
 )
-from hub.courts import COURTS_BY_CODE
-from hub.errors import BadUserInput, HubError
-from hub.models import AssistanceRequest, Case
-from hub.principal import Principal, Role
 
 PAGE_SIZE = 50
 OPEN_LIMIT = 500  # per status; an inbox longer than this is a different problem

@@ -14,8 +14,17 @@ from starlette.responses import Response
 
 from hub import audit
 from hub.auth import hash_token, sign_in
-from hub.console import session as sessions
-from hub.console.web import HOME_BY_ROLE, PREFIX, Visit, codec_of, hub_of, page, redirect, render
+from hub.web.console import session as sessions
+from hub.web.console.web import (
+    HOME_BY_ROLE,
+    PREFIX,
+    Visit,
+    codec_of,
+    hub_of,
+    page,
+    redirect,
+    render,
+)
 
 _BAD_TOKEN = "令牌无效、已过期或已被吊销，请核对后重新输入。"
 _EXPIRED_FORM = "登录页面已过期，请重新提交。"

@@ -15,14 +15,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from hub.agencies import AgencyDirectory
-from hub.graphql_http import GraphQLEndpoint
 from hub.logs import RequestIdMiddleware
 from hub.metrics import install_connector_metrics, refresh_circuits
-from hub.ops_access import ops_allowed
 from hub.probes import agency_probes, start_probes
 from hub.settings import Settings, check_startup
 from hub.state import HubState
 from hub.storage import Database
+from hub.web.graphql_http import GraphQLEndpoint
+from hub.web.ops_access import ops_allowed
 from schema import build_schema
 
 # Services that run beside the app while it serves (the dispatcher, ...): each
@@ -138,9 +138,9 @@ def graph_extensions(hub: HubState) -> list[Any]:
 
 def extra_routes(hub: HubState) -> list[BaseRoute]:
     """Callbacks, the console and the audit checkpoint."""
-    from hub.audit_http import audit_routes
-    from hub.callbacks import callback_routes
-    from hub.console import console_routes
+    from hub.web.audit_http import audit_routes
+    from hub.web.callbacks import callback_routes
+    from hub.web.console import console_routes
 
     return [*callback_routes(hub), *console_routes(hub), *audit_routes(hub)]
 
