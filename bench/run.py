@@ -30,6 +30,7 @@ from typing import Any
 
 from adapters.sdk.registry import load_adapter_class
 from bench import dispatch as dispatch_scenario
+from bench import dossier_load as dossier_scenario
 from bench import fanout as fanout_scenario
 from bench import indicators as indicators_scenario
 from bench import soak as soak_scenario
@@ -58,6 +59,7 @@ GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
     "dispatch_lost": ("= 0", lambda v: v == 0),
     "dispatch_duplicates": ("= 0", lambda v: v == 0),
     "indicators_ms": ("< 1000 (300,000 cases, PostgreSQL)", lambda v: v < 1000),
+    "dossier_cpu_ms": ("≤ 8 (full dossier, 20 clients)", lambda v: v <= 8),
 }
 # goals that hold on PostgreSQL (the scale-out database), checked only there
 POSTGRES_GOALS: dict[str, tuple[str, Callable[[float], bool]]] = {
@@ -87,6 +89,8 @@ REQUIRED_KEYS = (
     "dispatch_duplicates",
     "peak_rss_mb",
     "indicators_ms",
+    "dossier_rps_20",
+    "dossier_cpu_ms",
 )
 
 
@@ -98,6 +102,7 @@ class Sizes:
     extension_runs: int
     fanout_runs: int
     dispatch: dispatch_scenario.DispatchPlan
+    dossier_s: float  # full-dossier load, 20 clients
 
 
 SIZES = {
@@ -108,6 +113,7 @@ SIZES = {
         40,
         50,
         dispatch_scenario.DispatchPlan(1000, 300, 30, 30),
+        30,
     ),
     "quick": Sizes(
         "quick",
@@ -116,6 +122,7 @@ SIZES = {
         15,
         20,
         dispatch_scenario.DispatchPlan(200, 100, 30, 8),
+        8,
     ),
     # for the test suite: every scenario once, tiny; the figures mean little
     "smoke": Sizes(
@@ -125,6 +132,7 @@ SIZES = {
         2,
         2,
         dispatch_scenario.DispatchPlan(10, 5, 20, 2),
+        1,
     ),
 }
 
@@ -300,6 +308,19 @@ def _scenarios(
             "fanout",
             lambda: fanout_scenario.fanout(
                 main.url, token, mocks, DEBTOR_CASE, DEBTOR_ID, sizes.fanout_runs, progress
+            ),
+        ),
+        (
+            "dossier",
+            lambda: dossier_scenario.dossier_load(
+                main.url,
+                main.pid,
+                token,
+                mocks,
+                DEBTOR_CASE,
+                DEBTOR_ID,
+                sizes.dossier_s,
+                progress,
             ),
         ),
         (

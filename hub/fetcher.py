@@ -277,7 +277,10 @@ class DossierFetcher:
         try:
             await self._settle()
             queued, self._writes = self._writes, []
-            rows, self._snapshots_due = list(self._snapshots_due.values()), {}
+            # In key order: concurrent readers of one subject upsert the same rows, and
+            # rows locked in whatever order agencies answered deadlocked them.
+            due, self._snapshots_due = self._snapshots_due, {}
+            rows = [due[key] for key in sorted(due)]
             units, self._snapshot_batches = len(queued) + self._snapshot_batches, 0
             entries = [w for w in queued if isinstance(w, audit.AuditRecord)]
             writes = [w for w in queued if not isinstance(w, audit.AuditRecord)]

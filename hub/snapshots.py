@@ -37,20 +37,26 @@ def row(
     }
 
 
+def _upsert_statement(insert: Any) -> Any:
+    stmt = insert(DossierSnapshot)
+    return stmt.on_conflict_do_update(
+        index_elements=["agency_id", "capability", "subject_id"],
+        set_={"payload": stmt.excluded.payload, "fetched_at": stmt.excluded.fetched_at},
+    )
+
+
+# One statement per dialect, executed with the rows as parameters (executemany): its
+# compiled form is cached across requests, where a multi-row VALUES built per call
+# was compiled afresh each time (a fifth of the CPU of a 200-person list).
+_UPSERT = {"sqlite": _upsert_statement(sqlite_insert), "postgresql": _upsert_statement(pg_insert)}
+
+
 async def upsert(db: Database, session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Write ``rows`` in ``session``'s transaction, replacing older answers: one statement."""
+    if not rows:
+        return
     if db.is_sqlite or db.is_postgres:
-        insert = sqlite_insert if db.is_sqlite else pg_insert
-        stmt = insert(DossierSnapshot).values(rows)
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["agency_id", "capability", "subject_id"],
-                set_={
-                    "payload": stmt.excluded.payload,
-                    "fetched_at": stmt.excluded.fetched_at,
-                },
-            )
-        )
+        await session.execute(_UPSERT["sqlite" if db.is_sqlite else "postgresql"], rows)
     else:  # pragma: no cover - the hub runs on SQLite and PostgreSQL
         for values in rows:
             await session.merge(DossierSnapshot(**values))

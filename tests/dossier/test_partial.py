@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
+import sqlalchemy as sa
+
+from hub.models import DossierSnapshot
 from mocks._common import load_world
 from mocks.runner import MockCluster
 from tests.dossier.conftest import (
     API_AGENCIES,
     CASE,
+    CHEN,
     Scene,
     agency_configs,
     case_input,
@@ -140,3 +145,33 @@ async def test_hub_serves_cases_when_every_agency_is_down(database_url: str) -> 
         assert states == {**dict.fromkeys(asked, "ERROR"), "realestate-zhangpu": "NOT_APPLICABLE"}
         assert sorted(e["extensions"]["agency"] for e in body["errors"]) == sorted(asked)
         assert {e["extensions"]["code"] for e in body["errors"]} == {"UPSTREAM_UNAVAILABLE"}
+
+
+async def test_concurrent_readers_of_one_subject_all_get_answers(scene: Scene) -> None:
+    # Every reader upserts the same snapshot rows: written in one order, none deadlock
+    # (on PostgreSQL, rows locked in the order agencies answered did, as INTERNAL errors).
+    await scene.fault("police", latency_ms=0, jitter_ms=30)
+    await scene.fault("credit", latency_ms=0, jitter_ms=30)
+    readers = 12
+    bodies = await asyncio.gather(*(scene.dossier(FIELDS) for _ in range(readers)))
+    for body in bodies:
+        assert "errors" not in body, body
+        assert body["data"]["dossier"]["credit"] == {"listed": True}
+    assert len(await scene.audit("dossier.read")) == readers
+    async with scene.hub.state.db.session() as session:
+        kept = (
+            await session.execute(
+                sa.select(DossierSnapshot.agency_id, DossierSnapshot.capability).where(
+                    DossierSnapshot.subject_id == CHEN
+                )
+            )
+        ).all()
+    # one row each, however many readers wrote it
+    assert sorted(map(tuple, kept)) == sorted(
+        [
+            ("credit-fujian", "credit"),
+            ("police-fujian", "vehicles"),
+            ("police-fujian", "whereabouts"),
+            *((registry, "real_estate") for registry in API_AGENCIES[1:4]),
+        ]
+    )
