@@ -595,7 +595,7 @@ class Dispatcher:
     def _backoff(self, sends: int) -> float:
         """Exponential with jitter: about backoff_s, 2×, 4× ... never over backoff_max_s."""
         base = self.backoff_s * 2 ** min(max(sends - 1, 0), 30)
-        return min(base * random.uniform(0.5, 1.5), self.backoff_max_s)
+        return float(min(base * random.uniform(0.5, 1.5), self.backoff_max_s))
 
     def _mine(self, claim: Claim) -> ColumnElement[bool]:
         # fenced by the lease: a worker that lost its row must not finish another's claim

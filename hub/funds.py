@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.exc import IntegrityError
@@ -199,7 +199,10 @@ async def _existing_receipt(
     )
 
 
-def _same_or_conflict(row: Any, digest: str) -> Any:
+R = TypeVar("R", Receipt, Disbursement)
+
+
+def _same_or_conflict(row: R, digest: str) -> R:
     if row.body_hash != digest:
         raise Conflict("该幂等键已用于另一笔不同的款项")
     return row

@@ -151,7 +151,8 @@ def _own_first(record: object, case: Case) -> object | None:
                 and getattr(item, "rank", None) == "FIRST"
                 and _same_case(case.number, getattr(item, "case_number", ""))
             ):
-                return item
+                found: object = item
+                return found
     return None
 
 

@@ -51,7 +51,7 @@ def _codec(capability: CapabilitySpec) -> TypeAdapter[Any]:
     codec = _CODECS.get(capability.name)
     if codec is None:
         record: Any = capability.record
-        shape = list[record] if capability.many else record | None  # type: ignore[valid-type]
+        shape = list[record] if capability.many else record | None
         codec = _CODECS[capability.name] = TypeAdapter(shape)
     return codec
 

@@ -483,7 +483,7 @@ def _receipt_row(agency: MockAgency, file: str, kind: str, ref: str) -> list[Any
 
 
 def _ready(agency: MockAgency, batch: dict[str, Any]) -> bool:
-    return time.monotonic() >= batch["ready_at"]
+    return bool(time.monotonic() >= batch["ready_at"])
 
 
 def _take_query(

@@ -119,7 +119,8 @@ def _routes(agency: MockAgency, delay_s: float) -> list[BaseRoute]:
         return bearer_ok(request, agency.secret)
 
     def jobs() -> dict[str, dict[str, Any]]:
-        return agency.state.setdefault("jobs", {})
+        jobs: dict[str, dict[str, Any]] = agency.state.setdefault("jobs", {})
+        return jobs
 
     async def submit_job(request: Request) -> Response:
         if not await auth(request):

@@ -27,8 +27,6 @@ class Context(SlotStore):
     hub: HubState
     principal: Principal
     loaders: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)
-    # string-keyed, for schema/dossier.py only until it moves to slots like the rest
-    scratch: dict[str, Any] = field(default_factory=dict)
 
     def loader(
         self, name: str, load: Callable[[list[Any]], Awaitable[list[Any]]]

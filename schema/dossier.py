@@ -22,8 +22,11 @@ from strawberry.types.nodes import SelectedField, Selection
 from adapters.sdk.declare import CapabilitySpec
 from hub import dossier as service
 from hub.errors import UpstreamError
+from hub.fetcher import DossierFetcher
 from hub.models import Case as CaseRow
 from hub.models import Party as PartyRow
+from hub.sources import SourceState
+from hub.state import Slot, SlotStore
 from schema.agencies import Agency
 from schema.cases import Party
 from schema.context import Info
@@ -31,11 +34,12 @@ from schema.display import local
 from schema.kinds import Asset, capability_type
 from schema.vocabulary import CAPABILITIES
 
-FETCHER = "hub.dossier.fetcher"
-PARTIAL_ERRORS = "hub.dossier.partial_errors"
+# one request's fetcher (so every dossier in it shares its batches) and the agencies'
+# failures its resolvers queue for the response's ``errors``
+FETCHER: Slot[DossierFetcher] = Slot("dossier.fetcher")
+PARTIAL_ERRORS: Slot[list[GraphQLError]] = Slot("dossier.partial_errors")
 
 # The service's enum is the graph's (registered in place, once).
-SourceState = service.SourceState
 if not has_enum_definition(SourceState):
     strawberry.enum(SourceState, name="SourceState")
 
@@ -155,18 +159,15 @@ def selected_capabilities(info: Info) -> set[CapabilitySpec]:
     return wanted
 
 
-def fetcher(info: Info) -> service.DossierFetcher:
+def fetcher(info: Info) -> DossierFetcher:
     """The request's one fetcher, so every dossier in it shares its batches."""
     ctx = info.context
-    found = ctx.scratch.get(FETCHER)
-    if not isinstance(found, service.DossierFetcher):
-        found = ctx.scratch[FETCHER] = service.DossierFetcher(ctx.hub, ctx.principal)
-    return found
+    return ctx.setdefault(FETCHER, lambda: DossierFetcher(ctx.hub, ctx.principal))
 
 
 def report_partial(info: Info, errors: Iterable[UpstreamError]) -> None:
     """Queue an ``errors`` entry per failed agency, at the current field's path."""
-    bucket: list[GraphQLError] = info.context.scratch.setdefault(PARTIAL_ERRORS, [])
+    bucket = info.context.setdefault(PARTIAL_ERRORS, list)
     path = info.path.as_list()
     for error in errors:
         bucket.append(GraphQLError(error.message, path=path, original_error=error))
@@ -178,7 +179,7 @@ class PartialErrors(SchemaExtension):
     def on_execute(self) -> Iterator[None]:
         yield
         context = self.execution_context.context
-        queued = getattr(context, "scratch", {}).get(PARTIAL_ERRORS)
+        queued = context.get(PARTIAL_ERRORS) if isinstance(context, SlotStore) else None
         result = self.execution_context.result
         if queued and result is not None:
             result.errors = [*(result.errors or []), *queued]

@@ -116,7 +116,7 @@ class CreditRepair:
     id: strawberry.ID
     id_number: str
     subject_name: str
-    basis: CreditRepairBasis  # type: ignore[valid-type]
+    basis: CreditRepairBasis
     note: str
     status: str = strawberry.field(description="PENDING or APPROVED.")
     recorded_by: str
@@ -234,7 +234,7 @@ class RulesMutation:
         info: Info,
         case_number: str,
         id_number: str,
-        basis: CreditRepairBasis,  # type: ignore[valid-type]
+        basis: CreditRepairBasis,
         note: str,
     ) -> CreditRepair:
         ctx = info.context

@@ -55,7 +55,8 @@ XML_CONTENT_TYPE = "application/xml; charset=utf-8"
 
 def to_bytes(root: ET.Element) -> bytes:
     """Serialize with an explicit UTF-8 declaration so Chinese text survives any proxy."""
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    serialized: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return serialized
 
 
 def parse(content: bytes, expected: str) -> ET.Element:

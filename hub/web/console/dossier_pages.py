@@ -52,7 +52,7 @@ async def dossier(visit: Visit) -> Response:
     sections = [
         Section(c, [s for s in result.sources if c in s.agency.capabilities])
         for c in order
-        if dossier_service.applies(c, result.subject)
+        if c.applies(result.subject.kind)
         and any(c in s.agency.capabilities for s in result.sources)
     ]
     return render(
