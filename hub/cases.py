@@ -216,6 +216,34 @@ async def find_case(session: AsyncSession, number: str, *, field: str = "number"
     return result.unique().scalar_one_or_none()
 
 
+def party_of(case: Case, id_number: str | None, *, field: str) -> Party:
+    """The party of ``case`` with ``id_number``; ``BadUserInput(field)`` when none is."""
+    wanted = (id_number or "").strip().upper()
+    party = next((p for p in case.parties if p.id_number == wanted), None)
+    if party is None:
+        raise BadUserInput(field, "the subject is not a party of this case")
+    return party
+
+
+async def managed_respondent(
+    session: AsyncSession,
+    principal: Principal,
+    case_number: str,
+    id_number: str | None,
+    *,
+    field: str,
+) -> tuple[Case, Party]:
+    """A case ``principal`` manages and its respondent ``id_number``: what every order,
+    clue and confirmation about a debtor's property starts from."""
+    case = await find_case(session, case_number, field="caseNumber")
+    if case is None:
+        raise NotFound("no such case")
+    policy.require_manage_case(principal, case)
+    party = party_of(case, id_number, field=field)
+    policy.require_respondent(party)
+    return case, party
+
+
 async def get_case(db: Database, principal: Principal, number: str) -> Case | None:
     """The case, if it exists; ``Forbidden`` when it is outside the caller's scope."""
     async with db.session() as session:

@@ -16,10 +16,10 @@ from sqlalchemy import select
 
 from adapters.sdk.declare import ActionSpec, CapabilitySpec, Effect
 from adapters.sdk.registry import installed_capabilities
-from hub import audit, policy
+from hub import audit
 from hub.agencies import Agency
-from hub.cases import find_case
-from hub.errors import BadUserInput, NotFound
+from hub.cases import managed_respondent
+from hub.errors import BadUserInput
 from hub.models import CaseEvent, PropertyClue
 from hub.principal import Principal
 from hub.state import HubState
@@ -128,16 +128,9 @@ async def submit_clue(hub: HubState, principal: Principal, data: ClueData) -> Pr
             "region", "region is an administrative division code of 2, 4 or 6 digits"
         )
     async with hub.db.transaction() as session:
-        case = await find_case(session, data.case_number, field="caseNumber")
-        if case is None:
-            raise NotFound("no such case")
-        policy.require_manage_case(principal, case)
-        party = next(
-            (p for p in case.parties if p.id_number == data.subject_id_number.strip().upper()), None
+        case, party = await managed_respondent(
+            session, principal, data.case_number, data.subject_id_number, field="subjectIdNumber"
         )
-        if party is None:
-            raise BadUserInput("subjectIdNumber", "the subject is not a party of this case")
-        policy.require_respondent(party)
         kind = data.kind
         clue = PropertyClue(
             case_id=case.id,

@@ -19,8 +19,8 @@ from enum import StrEnum
 from adapters.sdk.declare import ActionSpec, Effect
 from hub import audit, decisions, policy, request_creation, request_states
 from hub.case_rows import by_case_with_party
-from hub.cases import find_case
-from hub.errors import BadUserInput, Conflict, NotFound
+from hub.cases import managed_respondent
+from hub.errors import Conflict, NotFound
 from hub.models import AssistanceRequest, Case, CaseEvent, CreditRepair, Party, utcnow
 from hub.principal import Principal
 from hub.state import HubState
@@ -47,15 +47,9 @@ async def record_repair(
     policy.require_court_officer(principal)
     note = require_text(note, field="note", max_length=2000)
     async with hub.db.transaction() as session:
-        case = await find_case(session, case_number, field="caseNumber")
-        if case is None:
-            raise NotFound("no such case")
-        policy.require_manage_case(principal, case)
-        wanted = (id_number or "").strip().upper()
-        party = next((p for p in case.parties if p.id_number == wanted), None)
-        if party is None:
-            raise BadUserInput("idNumber", "the subject is not a party of this case")
-        policy.require_respondent(party)
+        case, party = await managed_respondent(
+            session, principal, case_number, id_number, field="idNumber"
+        )
         now = utcnow()
         repair = CreditRepair(
             case_id=case.id,

@@ -46,7 +46,7 @@ from adapters.sdk.declare import CapabilitySpec
 from adapters.sdk.records import MatchKind, Subject, SubjectKind
 from hub import audit, policy, ratelimit
 from hub.agencies import Agency
-from hub.cases import find_case
+from hub.cases import find_case, party_of
 from hub.errors import BadUserInput, NotFound, UpstreamError
 from hub.fetcher import DossierFetcher
 from hub.models import Case, Party
@@ -162,10 +162,7 @@ async def read_dossier(
     if case is None:
         raise NotFound("no such case")
     policy.require_read_dossier(principal, case)
-    wanted = id_number.strip().upper()
-    party = next((p for p in case.parties if p.id_number == wanted), None)
-    if party is None:
-        raise BadUserInput("idNumber", "the subject is not a party of this case")
+    party = party_of(case, id_number, field="idNumber")
     return await read_party_dossier(hub, principal, case, party, capabilities, fetcher)
 
 

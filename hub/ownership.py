@@ -22,8 +22,8 @@ from adapters.sdk.records import MatchKind, Subject, SubjectKind
 from hub import audit, policy
 from hub.agencies import Agency
 from hub.case_rows import by_case_with_party
-from hub.cases import find_case
-from hub.errors import BadUserInput, NotFound
+from hub.cases import managed_respondent
+from hub.errors import BadUserInput
 from hub.models import (
     Case,
     CaseEvent,
@@ -121,15 +121,9 @@ async def confirm_ownership(
     reference = require_text(reference, field="reference", max_length=100)
     note = require_text(note, field="note", max_length=2000)
     async with hub.db.transaction() as session:
-        case = await find_case(session, case_number, field="caseNumber")
-        if case is None:
-            raise NotFound("no such case")
-        policy.require_manage_case(principal, case)
-        wanted = (id_number or "").strip().upper()
-        party = next((p for p in case.parties if p.id_number == wanted), None)
-        if party is None:
-            raise BadUserInput("idNumber", "the subject is not a party of this case")
-        policy.require_respondent(party)
+        case, party = await managed_respondent(
+            session, principal, case_number, id_number, field="idNumber"
+        )
         now = utcnow()
         row = OwnershipConfirmation(
             case_id=case.id,

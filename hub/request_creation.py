@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.sdk.declare import ActionSpec, Effect
 from hub import audit, decisions, due, ownership, policy, prerequisites
 from hub.agencies import Agency
-from hub.cases import find_case
+from hub.cases import managed_respondent
 from hub.errors import BadUserInput, Conflict, NotFound
 from hub.logs import current_request_id
 from hub.models import (
@@ -247,16 +247,9 @@ async def create_request(
 async def _case_and_party(
     session: AsyncSession, principal: Principal, data: RequestData
 ) -> tuple[Case, Party]:
-    case = await find_case(session, data.case_number, field="caseNumber")
-    if case is None:
-        raise NotFound("no such case")
-    policy.require_manage_case(principal, case)
-    wanted = (data.subject_id_number or "").strip().upper()
-    party = next((p for p in case.parties if p.id_number == wanted), None)
-    if party is None:
-        raise BadUserInput("subjectIdNumber", "the subject is not a party of this case")
-    policy.require_respondent(party)
-    return case, party
+    return await managed_respondent(
+        session, principal, data.case_number, data.subject_id_number, field="subjectIdNumber"
+    )
 
 
 async def confirm_clue(
