@@ -19,7 +19,13 @@ from __future__ import annotations
 
 from hub.expiring_seals import expiring_seals
 from hub.request_answers import acknowledge, answer, reject
-from hub.request_creation import RequestData, checked, confirm_clue, create_request
+from hub.request_creation import (
+    RequestData,
+    checked,
+    confirm_clue,
+    create_request,
+    create_request_of_case,
+)
 from hub.request_followups import cancel, evaluate, resend, urge
 from hub.request_reads import (
     RequestFilter,
@@ -46,6 +52,7 @@ __all__ = [
     "checked",
     "confirm_clue",
     "create_request",
+    "create_request_of_case",
     "evaluate",
     "expiring_seals",
     "get_request",

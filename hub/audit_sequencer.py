@@ -9,7 +9,8 @@ in one transaction. Many entries, one transaction: the shared row of old is
 touched once per batch instead of once per write.
 
 Every serving or working process runs a ``Sequencer`` loop, woken as soon as
-one of its own transactions appends and otherwise every
+one of its own transactions appends (after ``audit_sequence_linger_s``, so
+that a busy hub signs one checkpoint for many entries) and otherwise every
 ``audit_sequence_interval_s``; readers that must see positions (the audit log,
 proofs, ``hub audit``) call ``sequence`` first.
 """
@@ -45,12 +46,19 @@ _SET_POSITION = (
 
 class Sequencer:
     def __init__(
-        self, db: Database, signer: Signer, *, batch: int = 1000, interval_s: float = 1.0
+        self,
+        db: Database,
+        signer: Signer,
+        *,
+        batch: int = 1000,
+        interval_s: float = 1.0,
+        linger_s: float = 0.05,
     ) -> None:
         self.db = db
         self.signer = signer
         self.batch = batch
         self.interval_s = interval_s
+        self.linger_s = linger_s
         self._turn = asyncio.Lock()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -148,6 +156,8 @@ class Sequencer:
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.interval_s)
+                # woken by a commit: let the commits right behind it join the batch
+                await asyncio.sleep(self.linger_s)
             self._wake.clear()
             try:
                 await self.sequence()
@@ -168,5 +178,6 @@ def sequencer_for(hub: HubState) -> Sequencer:
             load_signer(settings),
             batch=settings.audit_sequence_batch,
             interval_s=settings.audit_sequence_interval_s,
+            linger_s=settings.audit_sequence_linger_s,
         ),
     )

@@ -142,7 +142,7 @@ async def authenticate(db: Database, token: str | None) -> Principal | None:
     if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
     digest = hash_token(token)
-    async with db.reader.connect() as conn:
+    async with db.single_reads.connect() as conn:
         row = (await conn.execute(_BY_TOKEN_HASH, {"digest": digest})).first()
     if row is None or not hmac.compare_digest(row.token_hash, digest):
         return None

@@ -22,6 +22,7 @@ from hub import audit, decisions, due, ownership, policy, prerequisites
 from hub.agencies import Agency
 from hub.cases import managed_respondent
 from hub.errors import BadUserInput, Conflict, NotFound
+from hub.group_commit import Done, GroupCommit, Step
 from hub.logs import current_request_id
 from hub.models import (
     AssistanceRequest,
@@ -37,7 +38,7 @@ from hub.models import (
 from hub.principal import Principal
 from hub.request_measures import measure_acted_on
 from hub.request_states import Loaded, S, move, wake_dispatcher
-from hub.state import HubState
+from hub.state import HubState, Slot
 from hub.validation import require_text
 
 MAX_DETAILS_BYTES = 16 * 1024
@@ -64,6 +65,7 @@ class CleanRequest:
     document_number: str | None
     details: dict[str, Any]
     key: str
+    key_given: bool = True  # False: the hub drew ``key`` itself, so no request can have it yet
 
 
 def _validate(hub: HubState, data: RequestData) -> CleanRequest:
@@ -100,6 +102,7 @@ def _validate(hub: HubState, data: RequestData) -> CleanRequest:
         document_number=document,
         details=plain,
         key=key or str(uuid.uuid4()),
+        key_given=bool(key),
     )
 
 
@@ -139,21 +142,33 @@ async def _by_key(session: AsyncSession, key: str, digest: str) -> AssistanceReq
     return row
 
 
-async def _create_in(
+@dataclass(frozen=True)
+class _Checked:
+    """A creation that passed its checks: what ``_write`` turns into rows."""
+
+    clean: CleanRequest
+    case: Case
+    party: Party
+    digest: str
+    details: dict[str, Any]
+    unseals: str | None
+    clue_id: int | None
+
+
+async def _check(
     session: AsyncSession,
-    hub: HubState,
-    principal: Principal,
     clean: CleanRequest,
     case: Case,
     party: Party,
     *,
     clue_id: int | None = None,
-) -> tuple[AssistanceRequest, bool]:
-    """The request, its events, audit and outbox row; ``(row, created)``."""
+) -> _Checked | AssistanceRequest:
+    """Every check a creation passes, reading only: the request this idempotency key
+    already made, or what to write. Refusals (``HubError``) are raised here."""
     digest = body_hash(case, party, clean)
-    existing = await _by_key(session, clean.key, digest)
+    existing = await _by_key(session, clean.key, digest) if clean.key_given else None
     if existing is not None:
-        return existing, False
+        return existing
     await ownership.require_confirmed(session, clean.agency, clean.spec, case, party, clean.details)
     await prerequisites.require_met(session, clean.spec, case, clean.details)
     decisions.check_details(clean.spec, clean.details)
@@ -165,6 +180,19 @@ async def _create_in(
             unseals = measure.id
         # the agency needs to know what to act on: the measure's own details, unless overridden
         details = {**measure.details, **details, "seal_request_id": measure.id}
+    return _Checked(clean, case, party, digest, details, unseals, clue_id)
+
+
+async def _write(
+    session: AsyncSession,
+    hub: HubState,
+    principal: Principal,
+    checked: _Checked,
+    audits: list[audit.AuditRecord] | None = None,
+) -> AssistanceRequest:
+    """The request, its events, audit entry and outbox row. The entry is recorded now,
+    or added to ``audits`` for the caller to record with others."""
+    clean, case, party = checked.clean, checked.case, checked.party
     now = utcnow()
     agency = clean.agency
     row = AssistanceRequest(
@@ -176,11 +204,11 @@ async def _create_in(
         effect=clean.spec.effect.value,
         status=S.PENDING.value,
         document_number=clean.document_number,
-        details=details,
+        details=checked.details,
         idempotency_key=clean.key,
-        body_hash=digest,
-        clue_id=clue_id,
-        unseals_id=unseals,
+        body_hash=checked.digest,
+        clue_id=checked.clue_id,
+        unseals_id=checked.unseals,
         created_by=principal.actor,
         created_at=now,
         due_at=due.due_at(hub.settings.due_days, agency.config, clean.spec, now),
@@ -200,8 +228,7 @@ async def _create_in(
             note=f"{clean.spec.label}：{agency.config.name}",
         )
     )
-    await audit.record(
-        session,
+    entry = audit.AuditRecord(
         actor=principal,
         action="request.created",
         purpose=case.number,
@@ -209,7 +236,10 @@ async def _create_in(
         target=row.id,
         detail={"agency": agency.id, "action": clean.action, "channel": agency.config.channel},
     )
-    loaded = Loaded(row, case, party)
+    if audits is None:
+        await audit.record_many(session, [entry])
+    else:
+        audits.append(entry)
     if agency.is_api:
         payload = {"request_id": current_request_id()}  # the delivery's log lines carry it
         session.add(
@@ -217,31 +247,84 @@ async def _create_in(
         )
     else:
         row.dispatched_at = now
+        loaded = Loaded(row, case, party)
         await move(session, loaded, S.DISPATCHED, principal.actor, "waiting in the console inbox")
-    return row, True
+    return row
+
+
+async def _create_in(
+    session: AsyncSession,
+    hub: HubState,
+    principal: Principal,
+    clean: CleanRequest,
+    case: Case,
+    party: Party,
+    *,
+    clue_id: int | None = None,
+) -> tuple[AssistanceRequest, bool]:
+    """The request, its events, audit and outbox row; ``(row, created)``."""
+    checked = await _check(session, clean, case, party, clue_id=clue_id)
+    if isinstance(checked, AssistanceRequest):
+        return checked, False
+    return await _write(session, hub, principal, checked), True
+
+
+@dataclass(frozen=True)
+class _Job:
+    principal: Principal
+    data: RequestData
+    clean: CleanRequest
+
+
+# (the request, its case, whether this job created it)
+_Made = tuple[AssistanceRequest, Case, bool]
+
+
+def _batcher(hub: HubState) -> GroupCommit[_Job, _Made]:
+    async def check(session: AsyncSession, job: _Job) -> Step[_Made]:
+        case, party = await _case_and_party(session, job.principal, job.data)
+        checked = await _check(session, job.clean, case, party)
+        if isinstance(checked, AssistanceRequest):
+            return Done((checked, case, False))
+
+        async def write(audits: list[audit.AuditRecord]) -> _Made:
+            return await _write(session, hub, job.principal, checked, audits), case, True
+
+        return write
+
+    return hub.setdefault(BATCHER, lambda: GroupCommit(hub.db, check))
+
+
+BATCHER: Slot[GroupCommit[_Job, _Made]] = Slot("request_creation.batcher")
 
 
 async def create_request(
     hub: HubState, principal: Principal, data: RequestData
 ) -> AssistanceRequest:
     """Create (or, for a known idempotency key and the same body, return) a request."""
+    row, _ = await create_request_of_case(hub, principal, data)
+    return row
+
+
+async def create_request_of_case(
+    hub: HubState, principal: Principal, data: RequestData
+) -> tuple[AssistanceRequest, Case]:
+    """``create_request``, with the request's case (its parties loaded) for the answer."""
     policy.require_court_officer(principal)
     clean = _validate(hub, data)
     try:
-        async with hub.db.transaction() as session:
-            case, party = await _case_and_party(session, principal, data)
-            row, created = await _create_in(session, hub, principal, clean, case, party)
+        row, case, created = await _batcher(hub).submit(_Job(principal, data, clean))
     except IntegrityError:
-        # the same key, created concurrently: the other transaction won
+        # the same key, created concurrently by another process: that transaction won
         async with hub.db.session() as session:
             case, party = await _case_and_party(session, principal, data)
             existing = await _by_key(session, clean.key, body_hash(case, party, clean))
         if existing is None:
             raise
-        return existing
+        return existing, case
     if created:
         wake_dispatcher(hub)
-    return row
+    return row, case
 
 
 async def _case_and_party(

@@ -7,6 +7,7 @@ from enum import Enum
 from typing import Any, cast
 
 import strawberry
+from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 from strawberry.types.enum import has_enum_definition
 
@@ -282,15 +283,19 @@ class AnswerAssistanceRequestInput:
 # -- building nodes from rows -----------------------------------------------------------------
 
 
-async def wrap(info: Info, rows: list[RequestRow]) -> list[AssistanceRequest]:
-    """Graph nodes for request rows, their cases batched through one loader."""
+def _case_loader(info: Info) -> DataLoader[int, CaseRow]:
     ctx = info.context
 
     async def load(ids: list[int]) -> list[CaseRow]:
         found = await service.cases_by_id(ctx.hub.db, ids)
         return [found[i] for i in ids]
 
-    loader = ctx.loader("request_cases", load)
+    return ctx.loader("request_cases", load)
+
+
+async def wrap(info: Info, rows: list[RequestRow]) -> list[AssistanceRequest]:
+    """Graph nodes for request rows, their cases batched through one loader."""
+    loader = _case_loader(info)
     cases = await loader.load_many([r.case_id for r in rows]) if rows else []
     return [AssistanceRequest(row=r, case_row=c) for r, c in zip(rows, cases, strict=True)]
 
@@ -407,7 +412,9 @@ class AssistanceMutation:
             idempotency_key=input.idempotency_key,
         )
         ctx = info.context
-        return await _node(info, await service.create_request(ctx.hub, ctx.principal, data))
+        row, case = await service.create_request_of_case(ctx.hub, ctx.principal, data)
+        _case_loader(info).prime(case.id, case)  # loaded with its parties already
+        return await _node(info, row)
 
     @strawberry.mutation
     async def acknowledge_assistance_request(
