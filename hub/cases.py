@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -216,6 +216,21 @@ async def find_case(session: AsyncSession, number: str, *, field: str = "number"
     return result.unique().scalar_one_or_none()
 
 
+_CASES_BY_NUMBER = (
+    select(Case)
+    .where(Case.number.in_(bindparam("numbers", expanding=True)))
+    .options(joinedload(Case.parties))
+)
+
+
+async def find_cases(session: AsyncSession, numbers: Collection[str]) -> dict[str, Case]:
+    """The cases of ``numbers`` (as ``parse_case_number`` writes them) that exist, by number."""
+    if not numbers:
+        return {}
+    result = await session.execute(_CASES_BY_NUMBER, {"numbers": list(numbers)})
+    return {case.number: case for case in result.unique().scalars()}
+
+
 def party_of(case: Case, id_number: str | None, *, field: str) -> Party:
     """The party of ``case`` with ``id_number``; ``BadUserInput(field)`` when none is."""
     wanted = (id_number or "").strip().upper()
@@ -236,6 +251,13 @@ async def managed_respondent(
     """A case ``principal`` manages and its respondent ``id_number``: what every order,
     clue and confirmation about a debtor's property starts from."""
     case = await find_case(session, case_number, field="caseNumber")
+    return respondent_in(principal, case, id_number, field=field)
+
+
+def respondent_in(
+    principal: Principal, case: Case | None, id_number: str | None, *, field: str
+) -> tuple[Case, Party]:
+    """``managed_respondent`` for a case already read (``None``: there is no such case)."""
     if case is None:
         raise NotFound("no such case")
     policy.require_manage_case(principal, case)

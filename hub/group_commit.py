@@ -8,7 +8,9 @@ transaction, their audit entries in one statement at the end. Jobs arriving
 while a batch commits form the next one, so a lone request waits for nothing
 and a busy hub writes many rows per statement.
 
-A job comes in two steps. ``check`` only reads: it may refuse the job
+A batch opens with ``open_batch(session, jobs)``, which may read what all of
+its jobs need at once and returns the batch's ``check``. A job comes in two
+steps. ``check`` only reads: it may refuse the job
 (``HubError``), which is that job's answer and leaves the others be, or finish
 it without writing (``Done``); otherwise it returns the job's ``Write``. A
 write that fails, or a commit that does (a broken connection, two processes
@@ -47,7 +49,8 @@ class Done(Generic[R]):
 # A job's writes, inside the batch's transaction; its audit entries go to the list.
 Write: TypeAlias = Callable[[list[audit.AuditRecord]], Awaitable[R]]
 Step: TypeAlias = Done[R] | Write[R]
-Check: TypeAlias = Callable[[AsyncSession, J], Awaitable[Step[R]]]
+Check: TypeAlias = Callable[[J], Awaitable[Step[R]]]
+OpenBatch: TypeAlias = Callable[[AsyncSession, list[J]], Awaitable[Check[J, R]]]
 
 
 @dataclass
@@ -60,9 +63,11 @@ class _Waiting(Generic[J, R]):
 class GroupCommit(Generic[J, R]):
     """Runs queued jobs, many to a transaction of ``db``."""
 
-    def __init__(self, db: Database, check: Check[J, R], *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self, db: Database, open_batch: OpenBatch[J, R], *, max_batch: int = MAX_BATCH
+    ) -> None:
         self.db = db
-        self.check = check
+        self.open_batch = open_batch
         self.max_batch = max_batch
         self._queue: list[_Waiting[J, R]] = []
         self._task: asyncio.Task[None] | None = None
@@ -103,10 +108,11 @@ class GroupCommit(Generic[J, R]):
         self.batches += 1
         self.jobs += len(batch)
         async with self.db.transaction() as session:
+            check = await self.open_batch(session, [w.job for w in batch])
             for waiting in batch:
                 waiting.audits.clear()
                 try:
-                    step = await self.check(session, waiting.job)
+                    step = await check(waiting.job)
                 except HubError as refused:  # it read, and wrote nothing
                     outcomes.append(refused)
                     continue

@@ -6,6 +6,7 @@ system to push to: their requests start DISPATCHED, waiting in the console inbox
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import uuid
@@ -20,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from adapters.sdk.declare import ActionSpec, Effect
 from hub import audit, decisions, due, ownership, policy, prerequisites
 from hub.agencies import Agency
-from hub.cases import managed_respondent
+from hub.cases import find_cases, managed_respondent, respondent_in
 from hub.errors import BadUserInput, Conflict, NotFound
-from hub.group_commit import Done, GroupCommit, Step
+from hub.group_commit import Check, Done, GroupCommit, Step
 from hub.logs import current_request_id
 from hub.models import (
     AssistanceRequest,
@@ -39,7 +40,7 @@ from hub.principal import Principal
 from hub.request_measures import measure_acted_on
 from hub.request_states import Loaded, S, move, wake_dispatcher
 from hub.state import HubState, Slot
-from hub.validation import require_text
+from hub.validation import parse_case_number, require_text
 
 MAX_DETAILS_BYTES = 16 * 1024
 
@@ -281,18 +282,38 @@ _Made = tuple[AssistanceRequest, Case, bool]
 
 
 def _batcher(hub: HubState) -> GroupCommit[_Job, _Made]:
-    async def check(session: AsyncSession, job: _Job) -> Step[_Made]:
-        case, party = await _case_and_party(session, job.principal, job.data)
-        checked = await _check(session, job.clean, case, party)
-        if isinstance(checked, AssistanceRequest):
-            return Done((checked, case, False))
+    async def open_batch(session: AsyncSession, jobs: list[_Job]) -> Check[_Job, _Made]:
+        # the batch's cases in one statement; a number that does not parse is refused
+        # by its own job's check, as ``managed_respondent`` refuses it
+        numbers: dict[int, str] = {}
+        for job in jobs:
+            with contextlib.suppress(BadUserInput):
+                numbers[id(job)] = parse_case_number(job.data.case_number).text
+        cases = await find_cases(session, set(numbers.values()))
 
-        async def write(audits: list[audit.AuditRecord]) -> _Made:
-            return await _write(session, hub, job.principal, checked, audits), case, True
+        async def check(job: _Job) -> Step[_Made]:
+            number = numbers.get(id(job))
+            if number is None:
+                case, party = await _case_and_party(session, job.principal, job.data)
+            else:
+                case, party = respondent_in(
+                    job.principal,
+                    cases.get(number),
+                    job.data.subject_id_number,
+                    field="subjectIdNumber",
+                )
+            checked = await _check(session, job.clean, case, party)
+            if isinstance(checked, AssistanceRequest):
+                return Done((checked, case, False))
 
-        return write
+            async def write(audits: list[audit.AuditRecord]) -> _Made:
+                return await _write(session, hub, job.principal, checked, audits), case, True
 
-    return hub.setdefault(BATCHER, lambda: GroupCommit(hub.db, check))
+            return write
+
+        return check
+
+    return hub.setdefault(BATCHER, lambda: GroupCommit(hub.db, open_batch))
 
 
 BATCHER: Slot[GroupCommit[_Job, _Made]] = Slot("request_creation.batcher")

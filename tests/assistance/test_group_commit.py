@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.audit import AuditRecord
-from hub.group_commit import Done, GroupCommit, Step
+from hub.group_commit import Check, Done, GroupCommit, Step
 from hub.models import AssistanceRequest, AuditEntry, OutboxEntry, RequestEvent
 from hub.request_creation import BATCHER
 from hub.storage import Database
@@ -91,7 +91,10 @@ async def test_a_failing_write_rolls_back_its_batch_and_the_others_run_alone(
     db = Database(database_url)
     attempts: dict[str, int] = {}
 
-    async def check(session: Any, job: str) -> Step[str]:
+    async def open_batch(session: Any, jobs: list[str]) -> Check[str, str]:
+        return check
+
+    async def check(job: str) -> Step[str]:
         if job == "seen":
             return Done("seen before")
 
@@ -104,7 +107,7 @@ async def test_a_failing_write_rolls_back_its_batch_and_the_others_run_alone(
 
         return write
 
-    batcher: GroupCommit[str, str] = GroupCommit(db, check)
+    batcher: GroupCommit[str, str] = GroupCommit(db, open_batch)
     try:
         jobs = ["a", "b", "boom", "seen", "c"]
         outcomes = await asyncio.gather(*(batcher.submit(j) for j in jobs), return_exceptions=True)
