@@ -218,7 +218,6 @@ async def _write(
         term_years=clean.spec.term_years,
     )
     session.add(row)
-    await session.flush()
     await decisions.record(session, clean.spec, row, case, party, principal)
     session.add(
         RequestEvent(
