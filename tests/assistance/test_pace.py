@@ -75,9 +75,9 @@ async def test_two_dispatchers_together_keep_the_agency_rate(
     span = sent[-1] - sent[0]
     if live.state.db.is_postgres:
         # one bucket for both: after the burst, one order every 1/RATE s
-        assert span >= (ORDERS - burst) / RATE - 0.1, sent
+        assert span >= (ORDERS - burst) / RATE - 0.2, sent
         for i in range(burst, ORDERS):
-            assert sent[i] - sent[0] >= (i - burst + 1) / RATE - 0.1, (i, sent)
+            assert sent[i] - sent[0] >= (i - burst + 1) / RATE - 0.2, (i, sent)
     else:
         # SQLite is one machine, one process in production: each state paces alone
         assert span < (ORDERS - burst) / RATE - 0.5, sent
