@@ -113,3 +113,18 @@ async def test_a_row_missing_a_required_column_is_marked_and_nothing_written(
     assert re.search(r'name="vehicles.model"[^>]*class="invalid"', response.text)
     assert 'value="闽E12345"' in response.text  # what was typed is kept
     assert (await console.request(request_id)).status == "DISPATCHED"
+
+
+async def test_not_found_is_said_so(console: Console) -> None:
+    request_id = await query(console)
+    async with console.signed_in(*OFFICER) as client:
+        page = await client.get(f"/console/requests/{request_id}")
+        response = await client.post(
+            f"/console/requests/{request_id}/answer",
+            data={"csrf": csrf_of(page.text), "outcome": "not_found"},
+        )
+        assert response.status_code == 303
+        shown = (await client.get(f"/console/requests/{request_id}")).text
+    assert "未查到财产" in shown
+    answered = await console.request(request_id)
+    assert answered.result == {"found": False, "vehicles": [], "whereabouts": []}
