@@ -28,7 +28,7 @@ claims (a crashed worker's too, so the next one asks first), ``sends`` the
 orders that really left. Before giving up the dispatcher asks the agency
 (``lookup``): FAILED means the agency does not have the order, and the event
 says why. After an outage the backlog drains at the agency's ``rate_per_s``
-(``hub.pacing``).
+(``hub.pacing``), counted across every dispatcher process on PostgreSQL.
 
 Claims are batched: the rows of one claim are read in one session, and the
 deliveries that succeed are recorded together, many rows per transaction
@@ -68,7 +68,7 @@ from hub import agency_progress, funds_reminders, metrics, receipts, request_sta
 from hub.errors import CircuitOpen, UpstreamError, UpstreamRejected
 from hub.logs import bind_request_id
 from hub.models import AssistanceRequest, Case, OutboxEntry, Party, utcnow
-from hub.pacing import AgencyPacer, DispatchClock
+from hub.pacing import DispatchClock, Pacer, agency_pacer
 from hub.probes import AgencyProbes, agency_probes
 from hub.state import HubState
 
@@ -128,7 +128,7 @@ class Dispatcher:
             settings.dispatcher_retry_budget_s if retry_budget_s is None else retry_budget_s
         )
         self.clock = clock or DispatchClock.from_settings(settings)
-        self.pacer = AgencyPacer()
+        self.pacer: Pacer = agency_pacer(hub)  # per agency, across processes on PostgreSQL
         self.probes: AgencyProbes = agency_probes(hub)
         self._recorded: list[tuple[Claim, DispatchReceipt, asyncio.Future[None]]] = []
         self._recorder: asyncio.Task[None] | None = None

@@ -18,9 +18,14 @@ from hub.state import HubState
 
 
 async def expiring_seals(
-    hub: HubState, principal: Principal, within_days: int
+    hub: HubState, principal: Principal, within_days: int | None = None
 ) -> list[AssistanceRequest]:
-    """Completed seals lapsing within ``within_days`` (and not lifted): renew (续封) in time."""
+    """Completed seals lapsing within ``within_days`` (and not lifted): renew (续封) in time.
+
+    ``None`` means the hub's reminder horizon, ``settings.seal_reminder_days``.
+    """
+    if within_days is None:
+        within_days = hub.settings.seal_reminder_days
     if not 0 <= within_days <= 3650:
         raise BadUserInput("withinDays", "withinDays must be between 0 and 3650")
     today = clock.today()

@@ -129,16 +129,31 @@ async def _case_for_update(session: AsyncSession, number: str) -> Case:
     return locked
 
 
-async def _held_cents(session: AsyncSession, case_id: int) -> int:
-    got = await session.scalar(
-        select(func.coalesce(func.sum(Receipt.amount_cents), 0)).where(Receipt.case_id == case_id)
+async def _held_cents(session: AsyncSession, case_id: int, on: date) -> tuple[int, int]:
+    """``(now, payable)``: what the account holds now, and the most a payment dated ``on``
+    may take — the least it held on any day from ``on`` on, so that money is never paid
+    out before it arrived (a backdated payment) nor twice over later payments."""
+    got = await session.execute(
+        select(Receipt.received_on, func.sum(Receipt.amount_cents))
+        .where(Receipt.case_id == case_id)
+        .group_by(Receipt.received_on)
     )
-    gave = await session.scalar(
-        select(func.coalesce(func.sum(Disbursement.amount_cents), 0)).where(
-            Disbursement.case_id == case_id
-        )
+    gave = await session.execute(
+        select(Disbursement.paid_on, func.sum(Disbursement.amount_cents))
+        .where(Disbursement.case_id == case_id)
+        .group_by(Disbursement.paid_on)
     )
-    return int(got or 0) - int(gave or 0)
+    change: dict[date, int] = {}
+    for day, cents in got:
+        change[day] = change.get(day, 0) + int(cents or 0)
+    for day, cents in gave:
+        change[day] = change.get(day, 0) - int(cents or 0)
+    held = sum(c for day, c in change.items() if day <= on)
+    payable = held
+    for day in sorted(d for d in change if d > on):
+        held += change[day]
+        payable = min(payable, held)
+    return held, payable
 
 
 # -- receipts ------------------------------------------------------------------------------
@@ -335,9 +350,15 @@ async def _disburse_in(
     payee = require_text(data.payee_name, field="payeeName", max_length=200)
     account = require_text(data.payee_account, field="payeeAccount", max_length=64)
     cents = ledger.to_cents(amount)
-    held = await _held_cents(session, case.id)
+    held, payable = await _held_cents(session, case.id, paid_on)
     if cents > held:
         raise BadUserInput("amount", f"发放金额超过案款余额（余额 {ledger.to_yuan(held)} 元）")
+    if cents > payable:
+        raise BadUserInput(
+            "amount",
+            f"{paid_on.isoformat()} 起可发放的案款只有 {ledger.to_yuan(payable)} 元"
+            "（发放日期早于款项到账，或之后已有发放）",
+        )
     row = Disbursement(
         case_id=case.id,
         court_code=case.court_code,

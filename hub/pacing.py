@@ -7,7 +7,10 @@ on the time, so leases one worker writes lapse when the others think so.
 
 ``AgencyPacer`` keeps deliveries to an agency at or under its configured
 ``rate_per_s`` (``[[agencies]] rate_per_s``): after an outage a backlog of
-thousands drains at the pace the agency can take, not all at once.
+thousands drains at the pace the agency can take, not all at once. On SQLite
+(one machine) the pace is kept in the process; on PostgreSQL
+``SharedAgencyPacer`` keeps it in the database, so N dispatcher processes
+together send at the agency's rate, not N times it (``agency_pacer`` picks).
 """
 
 from __future__ import annotations
@@ -16,8 +19,21 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
+import structlog
+from sqlalchemy import func
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from hub.models import RateBucket
 from hub.settings import Settings
+from hub.state import Slot
+from hub.storage import Database
+
+if TYPE_CHECKING:
+    from hub.state import HubState
+
+log = structlog.get_logger("hub.pacing")
 
 
 class DispatchClock:
@@ -57,7 +73,7 @@ class AgencyPacer:
 
     ``rate`` ``None`` or ≤ 0 means no limit. A burst of one second's worth is
     allowed, then sends are spaced ``1/rate`` apart. Per process: with N
-    dispatchers an agency sees at most N × its rate.
+    processes an agency would see N × its rate (hence ``SharedAgencyPacer``).
     """
 
     def __init__(self, *, monotonic: Callable[[], float] = time.monotonic) -> None:
@@ -80,3 +96,99 @@ class AgencyPacer:
         wait = self.delay(agency_id, rate)
         if wait > 0:
             await asyncio.sleep(wait)
+
+
+class Pacer(Protocol):
+    async def take(self, agency_id: str, rate: float | None) -> None: ...
+
+
+class SharedAgencyPacer:
+    """``AgencyPacer``'s buckets kept in the database: every process on one PostgreSQL
+    shares each agency's pace.
+
+    The bucket (a ``rate_buckets`` row named ``pace:<agency id>``) holds up to
+    a second's worth of sends (at least one) and refills at ``rate`` a second.
+    A take never fails: it spends a token even when none is left, and the
+    balance below zero is how long the sends already promised keep the agency
+    busy, so the taker waits ``-balance / rate`` seconds. One upsert per
+    agency refills and spends atomically (``INSERT ... ON CONFLICT DO UPDATE
+    ... RETURNING``, no advisory locks); the takes of one event-loop tick
+    share it. If the database cannot be reached the process paces alone
+    for that batch rather than failing the deliveries.
+    """
+
+    PREFIX = "pace:"
+
+    def __init__(self, db: Database, *, clock: Callable[[], float] = time.time) -> None:
+        self.db = db
+        self._clock = clock
+        self._local = AgencyPacer()
+        self._waiting: dict[str, tuple[float, list[asyncio.Future[float]]]] = {}
+        self._writer: asyncio.Task[None] | None = None
+
+    async def reserve(self, agency_id: str, rate: float | None) -> float:
+        """Reserve the next slot; the seconds to wait before using it."""
+        if not rate or rate <= 0:
+            return 0.0
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._waiting.setdefault(agency_id, (rate, []))[1].append(future)
+        if self._writer is None:
+            self._writer = asyncio.create_task(self._write())
+        return await future
+
+    async def take(self, agency_id: str, rate: float | None) -> None:
+        wait = await self.reserve(agency_id, rate)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def _spend(self, agency_id: str, rate: float, n: int, now: float) -> Any:
+        capacity = max(rate, 1.0)
+        table = RateBucket.__table__.c
+        elapsed = func.greatest(0.0, now - table.at)
+        refilled = func.least(capacity, table.tokens + elapsed * rate)
+        stmt = pg_insert(RateBucket).values(
+            bucket=f"{self.PREFIX}{agency_id}"[:200], tokens=capacity - n, at=now, granted=n
+        )
+        return stmt.on_conflict_do_update(
+            index_elements=[RateBucket.bucket],
+            set_={
+                "tokens": refilled - n,
+                "at": func.greatest(table.at, now),
+                "granted": n,
+            },
+        ).returning(RateBucket.tokens)
+
+    async def _write(self) -> None:
+        await asyncio.sleep(0)  # the rest of this tick's takes join the batch
+        waiting, self._waiting, self._writer = self._waiting, {}, None
+        now = self._clock()
+        left: dict[str, float] = {}
+        try:
+            async with self.db.transaction() as session:
+                for agency_id, (rate, futures) in sorted(waiting.items()):  # one lock order
+                    stmt = self._spend(agency_id, rate, len(futures), now)
+                    left[agency_id] = float((await session.execute(stmt)).scalar_one())
+        except Exception:
+            log.exception("shared pace unavailable; pacing in this process")
+            for agency_id, (rate, futures) in waiting.items():
+                for future in futures:
+                    if not future.done():
+                        future.set_result(self._local.delay(agency_id, rate))
+            return
+        for agency_id, (rate, futures) in waiting.items():
+            before = left[agency_id] + len(futures)  # the balance before this batch
+            for i, future in enumerate(futures):
+                if not future.done():
+                    future.set_result(max(0.0, i + 1 - before) / rate)
+
+
+LOCAL_PACER: Slot[AgencyPacer] = Slot("hub.pacing.local")
+SHARED_PACER: Slot[SharedAgencyPacer] = Slot("hub.pacing.shared")
+
+
+def agency_pacer(hub: HubState) -> Pacer:
+    """The process's pace keeper: shared by every process on PostgreSQL, the
+    process's own on SQLite (one file, one machine)."""
+    if hub.db.is_postgres:
+        return hub.setdefault(SHARED_PACER, lambda: SharedAgencyPacer(hub.db))
+    return hub.setdefault(LOCAL_PACER, AgencyPacer)

@@ -3,7 +3,10 @@
 After 终结本次执行 the court must query the debtor's property again at least
 every six months for five years, and resume when something turns up. Each
 TERMINATED case gets a durable ``RecheckSchedule`` row (like the outbox: it
-survives restarts, and several workers share it by claiming rows). A tick
+survives restarts, and several workers share it by claiming rows), counted
+from the day the termination took effect (``effectiveOn``), not from when a
+worker first saw it: a 终本 recorded late is due at once, one recorded after
+its five years is never run. A tick
 (``tick``, driven by ``Rechecker`` in the worker) re-reads the dossier of
 every respondent of each case that is due, compares the property found with
 what the court knew (the references of the last check; at the start, the
@@ -19,17 +22,24 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from adapters.sdk.records import Subject, SubjectKind
 from hub import audit, clock, dossier, reminders, seals
 from hub.errors import HubError
-from hub.models import Case, CaseEvent, DossierSnapshot, Party, RecheckSchedule
+from hub.models import (
+    Case,
+    CaseEvent,
+    CaseTransition,
+    DossierSnapshot,
+    Party,
+    RecheckSchedule,
+)
 from hub.principal import Principal, Role
 from hub.sources import decode, screen
 from hub.state import HubState
@@ -80,18 +90,49 @@ async def _snapshot_references(session: AsyncSession, hub: HubState, party: Part
     return found
 
 
+async def _terminated_on(session: AsyncSession, case_ids: list[int]) -> dict[int, date]:
+    """The day each case's latest termination took effect (``effectiveOn``)."""
+    if not case_ids:
+        return {}
+    rows = await session.execute(
+        select(CaseTransition.case_id, func.max(CaseTransition.effective_on))
+        .where(CaseTransition.case_id.in_(case_ids), CaseTransition.to_status == TERMINATED)
+        .group_by(CaseTransition.case_id)
+    )
+    return {case_id: on for case_id, on in rows if on is not None}
+
+
+def _start_of(day: date) -> datetime:
+    """The first moment of ``day`` where the courts are."""
+    return datetime.combine(day, time(0), tzinfo=seals.SHANGHAI)
+
+
 async def _schedule_new(hub: HubState, now: datetime) -> int:
-    """A schedule for each TERMINATED case without one."""
+    """A schedule for each TERMINATED case without one, counted from the day the
+    termination took effect (when it was recorded without a date: from ``now``)."""
     interval = timedelta(days=hub.settings.recheck_interval_days)
     async with hub.db.transaction() as session:
         scheduled = select(RecheckSchedule.case_id)
-        cases = await session.scalars(
-            select(Case)
-            .where(Case.status == TERMINATED, Case.id.not_in(scheduled))
-            .options(selectinload(Case.parties))
+        cases = list(
+            await session.scalars(
+                select(Case)
+                .where(Case.status == TERMINATED, Case.id.not_in(scheduled))
+                .options(selectinload(Case.parties))
+            )
         )
+        effective = await _terminated_on(session, [c.id for c in cases])
         made = 0
         for case in cases:
+            on = effective.get(case.id)
+            started = _start_of(on) if on is not None else now
+            first = max(started + interval, now)  # recorded late: due at once
+            ends = started + timedelta(days=365 * hub.settings.recheck_years + 1)
+            note = (
+                f"终结本次执行后每 {hub.settings.recheck_interval_days} 天复查财产，"
+                f"首次 {first.astimezone(seals.SHANGHAI).date().isoformat()}"
+            )
+            if now >= ends:
+                note = f"终结本次执行已满 {hub.settings.recheck_years} 年，不再定期复查"
             known: set[str] = set()
             for party in case.parties:
                 if party.role == RESPONDENT:
@@ -99,12 +140,12 @@ async def _schedule_new(hub: HubState, now: datetime) -> int:
             session.add(
                 RecheckSchedule(
                     case_id=case.id,
-                    started_at=now,
-                    next_due_at=now + interval,
-                    ends_at=now + timedelta(days=365 * hub.settings.recheck_years + 1),
+                    started_at=started,
+                    next_due_at=started + interval,
+                    ends_at=ends,
                     known=sorted(known),
                     runs=0,
-                    active=True,
+                    active=now < ends,
                 )
             )
             session.add(
@@ -113,8 +154,7 @@ async def _schedule_new(hub: HubState, now: datetime) -> int:
                     at=now,
                     kind="RECHECK_SCHEDULED",
                     actor=ACTOR,
-                    note=f"终结本次执行后每 {hub.settings.recheck_interval_days} 天复查财产，"
-                    f"首次 {(now + interval).astimezone(seals.SHANGHAI).date().isoformat()}",
+                    note=note,
                 )
             )
             made += 1

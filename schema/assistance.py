@@ -386,8 +386,13 @@ class AssistanceQuery:
             total_count=page.total,
         )
 
-    @strawberry.field(description="Completed seals lapsing within N days: renew (续封) in time.")
-    async def expiring_seals(self, info: Info, within_days: int = 30) -> list[AssistanceRequest]:
+    @strawberry.field(
+        description="Completed seals lapsing within N days: renew (续封) in time."
+        " Omitted or null: the hub's seal reminder horizon (seal_reminder_days)."
+    )
+    async def expiring_seals(
+        self, info: Info, within_days: int | None = None
+    ) -> list[AssistanceRequest]:
         rows = await service.expiring_seals(info.context.hub, info.context.principal, within_days)
         return await wrap(info, rows)
 

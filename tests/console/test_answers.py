@@ -6,10 +6,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from adapters.police import PoliceAdapter
 from adapters.realestate import RealEstateAdapter
 from adapters.sdk.standard import STANDARD_ACTIONS
 from hub.errors import BadUserInput
-from hub.web.console.answers import read_answer, result_fields
+from hub.web.console.answers import query_tables, read_answer, result_fields
 
 SEAL = RealEstateAdapter.action_specs["SEAL"]
 QUERY = RealEstateAdapter.action_specs["QUERY"]
@@ -57,44 +58,74 @@ def test_a_bad_seal_answer_names_its_field(form: dict[str, list[str]], field: st
     assert caught.value.field == field
 
 
+TABLES = query_tables(RealEstateAdapter.capabilities)
+
+
+def holdings(**columns: list[str]) -> dict[str, list[str]]:
+    return {f"real_estate.{name}": values for name, values in columns.items()}
+
+
+def test_a_query_form_has_the_kind_own_columns() -> None:
+    [table] = TABLES
+    assert table.capability == "real_estate" and table.rows == 3
+    assert [(c.name, c.title, c.kind) for c in table.columns] == [
+        ("certificate_number", "不动产权证号", "text"),
+        ("address", "坐落", "text"),
+        ("area_m2", "面积（㎡）", "decimal"),
+        ("usage", "用途", "text"),
+    ]
+    police = {t.capability: t for t in query_tables(PoliceAdapter.capabilities)}
+    assert list(police) == ["vehicles", "whereabouts"]  # assets first
+    assert [c.name for c in police["vehicles"].columns] == ["plate", "model"]
+    assert police["whereabouts"].rows == 1  # one record, not a list
+    assert not any(c.required for c in police["whereabouts"].columns)  # both may be unknown
+
+
 def test_a_query_answer_lists_filled_rows_only() -> None:
     form = {
         "outcome": ["found"],
-        "holding_certificate": ["A-1", "", "B-2"],
-        "holding_address": ["甲地", "", "乙地"],
-        "holding_area": ["89.50", "", "120"],
+        **holdings(
+            certificate_number=["A-1", "", "B-2"],
+            address=["甲地", "", "乙地"],
+            area_m2=["89.50", "", "120"],
+            usage=["住宅", "", "商业"],
+        ),
     }
-    outcome, result = read_answer(QUERY, form, {})
+    outcome, result = read_answer(QUERY, form, {}, TABLES)
     assert outcome == "found"
     assert result == {
         "found": True,
-        "properties": [
-            {"certificate": "A-1", "address": "甲地", "area_m2": "89.50"},
-            {"certificate": "B-2", "address": "乙地", "area_m2": "120"},
+        "real_estate": [
+            {"certificate_number": "A-1", "address": "甲地", "area_m2": "89.50", "usage": "住宅"},
+            {"certificate_number": "B-2", "address": "乙地", "area_m2": "120", "usage": "商业"},
         ],
     }
-    assert read_answer(QUERY, {"outcome": ["not_found"]}, {}) == (
+    assert read_answer(QUERY, {"outcome": ["not_found"]}, {}, TABLES) == (
         "not_found",
-        {"found": False, "properties": []},
+        {"found": False, "real_estate": []},
     )
+
+
+ROW = {"certificate_number": ["A-1"], "address": ["甲地"], "area_m2": ["1"], "usage": ["住宅"]}
 
 
 @pytest.mark.parametrize(
     ("form", "field"),
     [
-        ({"outcome": ["found"]}, "result.properties"),
+        ({"outcome": ["found"]}, "result.real_estate"),
         ({"outcome": ["maybe"]}, "outcome"),
-        ({"outcome": ["not_found"], "holding_certificate": ["A-1"], "holding_address": ["甲地"],
-          "holding_area": ["1"]}, "outcome"),
-        ({"outcome": ["found"], "holding_certificate": ["A-1"], "holding_address": ["甲地"],
-          "holding_area": ["-3"]}, "result.properties.0.area_m2"),
-        ({"outcome": ["found"], "holding_certificate": ["A-1"], "holding_address": [""],
-          "holding_area": ["3"]}, "result.properties.0.address"),
+        ({"outcome": ["not_found"], **holdings(**ROW)}, "outcome"),
+        ({"outcome": ["found"], **holdings(**{**ROW, "area_m2": ["-3"]})},
+         "result.real_estate.0.area_m2"),
+        ({"outcome": ["found"], **holdings(**{**ROW, "area_m2": ["很大"]})},
+         "result.real_estate.0.area_m2"),
+        ({"outcome": ["found"], **holdings(**{**ROW, "address": [""]})},
+         "result.real_estate.0.address"),
     ],
 )  # fmt: skip
 def test_a_bad_query_answer_names_its_field(form: dict[str, list[str]], field: str) -> None:
     with pytest.raises(BadUserInput) as caught:
-        read_answer(QUERY, form, {})
+        read_answer(QUERY, form, {}, TABLES)
     assert caught.value.field == field
 
 
@@ -111,3 +142,11 @@ def test_other_actions_take_free_text() -> None:
     with pytest.raises(BadUserInput) as caught:
         read_answer(STANDARD_ACTIONS["TAX_ASSIST"], {"outcome": [""]}, {})
     assert caught.value.field == "outcome"
+
+
+def test_a_query_of_a_kind_without_columns_takes_free_text() -> None:
+    form = {"outcome": ["已查询"], "result_text": ["未发现登记信息"]}
+    assert read_answer(QUERY, form, {}, query_tables([])) == (
+        "已查询",
+        {"text": "未发现登记信息"},
+    )

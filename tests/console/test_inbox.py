@@ -147,24 +147,35 @@ async def test_a_query_is_answered_with_holdings(console: Console) -> None:
     )
     async with console.signed_in(*ZHANGPU_OFFICER) as client:
         page = await client.get(f"/console/requests/{row.id}")
-        assert page.text.count('name="holding_certificate"') == 3
+        # the registry's own columns, three blank rows
+        assert page.text.count('name="real_estate.certificate_number"') == 3
+        for heading in ("不动产权证号", "坐落", "面积（㎡）", "用途"):
+            assert f"<th>{heading}</th>" in page.text
         response = await client.post(
             f"/console/requests/{row.id}/answer",
             data={
                 "csrf": csrf_of(page.text),
                 "outcome": "found",
-                "holding_certificate": [CERTIFICATE, "", ""],
-                "holding_address": ["漳浦县绥安镇某村某号", "", ""],
-                "holding_area": ["156.0", "", ""],
+                "real_estate.certificate_number": [CERTIFICATE, "", ""],
+                "real_estate.address": ["漳浦县绥安镇某村某号", "", ""],
+                "real_estate.area_m2": ["156.0", "", ""],
+                "real_estate.usage": ["住宅", "", ""],
             },
         )
         assert response.status_code == 303
+        shown = await client.get(f"/console/requests/{row.id}")
+        assert f"不动产：{CERTIFICATE} · 漳浦县绥安镇某村某号 · 156.0 · 住宅" in shown.text
     answered = await console.request(row.id)
     assert answered.outcome == "found"
     assert answered.result == {
         "found": True,
-        "properties": [
-            {"certificate": CERTIFICATE, "address": "漳浦县绥安镇某村某号", "area_m2": "156.0"}
+        "real_estate": [
+            {
+                "certificate_number": CERTIFICATE,
+                "address": "漳浦县绥安镇某村某号",
+                "area_m2": "156.0",
+                "usage": "住宅",
+            }
         ],
     }
 

@@ -100,6 +100,36 @@ async def test_over_payment_is_refused_and_writes_nothing(hub: LiveHub) -> None:
     assert error(await pay(hub, officer, number, "0.01", today))["field"] == "amount"
 
 
+async def test_money_is_not_paid_out_before_it_arrived(hub: LiveHub) -> None:
+    """A backdated payment may take only what the account held on its day and kept after."""
+    officer = await hub.token("court_officer", COURT)
+    today = china_today()
+    filed = today - timedelta(days=40)
+    number = await file_case(hub, officer, 105, filed)
+    ok(await receive(hub, officer, number, "1000.00", filed + timedelta(days=1)))
+    ok(await receive(hub, officer, number, "1000.00", today))
+    audits, legs = await _audit_count(hub), await _ledger_count(hub)
+
+    # 2000.00 held now, but only 1000.00 had arrived by the second day
+    early = await pay(hub, officer, number, "1500.00", filed + timedelta(days=2))
+    assert error(early) == {"code": "BAD_USER_INPUT", "field": "amount"}
+    before_any = await pay(hub, officer, number, "1.00", filed)
+    assert error(before_any) == {"code": "BAD_USER_INPUT", "field": "amount"}
+    assert (await _audit_count(hub), await _ledger_count(hub)) == (audits, legs)
+
+    ok(await pay(hub, officer, number, "800.00", filed + timedelta(days=2)))  # 200.00 left then
+    # on the first day 1000.00 was there, but 800.00 of it went out the next day
+    spoken_for = await pay(hub, officer, number, "500.00", filed + timedelta(days=1))
+    assert error(spoken_for) == {"code": "BAD_USER_INPUT", "field": "amount"}
+    ok(await pay(hub, officer, number, "200.00", filed + timedelta(days=1)))
+    account = (await funds(hub, officer, number))["funds"]
+    assert (account["received"], account["disbursed"], account["held"]) == (
+        "2000.00",
+        "1000.00",
+        "1000.00",
+    )
+
+
 async def test_a_repeated_key_pays_once(hub: LiveHub) -> None:
     officer = await hub.token("court_officer", COURT)
     today = china_today()

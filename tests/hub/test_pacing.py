@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
-from hub.pacing import AgencyPacer, DispatchClock
+import pytest
+
+from hub.pacing import AgencyPacer, DispatchClock, SharedAgencyPacer
+from hub.storage import Database
 
 
 class Wall:
@@ -33,3 +37,28 @@ def test_a_second_worth_at_once_then_spaced_at_the_rate() -> None:
     assert pacer.delay("police", None) == 0.0  # no rate configured: no pacing
     mono.now += 60  # idle: the burst allowance is back, no more
     assert [pacer.delay("police", 4.0) for _ in range(5)] == [0.0, 0.0, 0.0, 0.0, 0.25]
+
+
+async def test_on_postgresql_every_process_draws_on_one_pace(database_url: str) -> None:
+    """Two processes (each its own pool) reserve slots of one agency's bucket."""
+    first, second = Database(database_url), Database(database_url)
+    try:
+        if not first.is_postgres:
+            pytest.skip("the shared pace lives in PostgreSQL; SQLite paces in the process")
+        wall = Wall(1_000_000.0)
+        a, b = SharedAgencyPacer(first, clock=wall), SharedAgencyPacer(second, clock=wall)
+        # the takes of one tick share one statement, in the order they were asked
+        delays = await asyncio.gather(*(a.reserve("police", 4.0) for _ in range(6)))
+        assert delays == [0.0, 0.0, 0.0, 0.0, 0.25, 0.5]
+        assert await b.reserve("police", 4.0) == 0.75  # the other process queues behind
+        assert await b.reserve("tax", 4.0) == 0.0  # per agency
+        assert await b.reserve("police", None) == 0.0  # no rate configured: no pacing
+        wall.now += 1.0  # four slots' worth of time: three promised, one free again
+        assert await a.reserve("police", 4.0) == 0.0
+        assert await b.reserve("police", 4.0) == 0.25
+        wall.now += 60  # idle: the burst allowance is back, no more
+        delays = await asyncio.gather(*(b.reserve("police", 4.0) for _ in range(5)))
+        assert delays == [0.0, 0.0, 0.0, 0.0, 0.25]
+    finally:
+        await first.dispose()
+        await second.dispose()

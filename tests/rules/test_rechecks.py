@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import copy
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from hub import rechecks
-from hub.models import RecheckSchedule, utcnow
-from tests.assistance.loop import Admin, Loop, data
+from hub.models import Case, RecheckSchedule, utcnow
+from hub.seals import SHANGHAI, add_years, local_today
+from tests.assistance.loop import FILE, Admin, Loop, case_input, data
 
 DEBTOR = "350602198003150015"
 NEW_FLAT = "闽(2026)漳州市不动产权第0099999号"
@@ -101,5 +102,58 @@ async def test_resumed_enforcement_ends_the_schedule_and_a_new_termination_start
     async with hub.db.session() as session:
         schedule = await session.scalar(sa.select(RecheckSchedule))
     assert schedule is not None and schedule.active
-    assert schedule.started_at == again
+    # counted from the day the new termination took effect (today), not from the tick
+    assert schedule.started_at == datetime.combine(local_today(), time(0), tzinfo=SHANGHAI)
     assert [e["kind"] for e in await events(loop)].count("RECHECK_SCHEDULED") == 2
+
+
+async def backdated_termination(loop: Loop, n: int, filed: date, effective: date) -> Loop:
+    """A case filed on ``filed`` and terminated (终本) with effect from ``effective``."""
+    number = f"（{filed.year}）闽0602执{n}号"  # the year of filing
+    filing = {**case_input(number), "filedOn": filed.isoformat()}
+    data(await loop.gql(FILE, {"input": filing}))
+    terminate = """mutation($n: String!, $on: Date!) {
+      updateCaseStatus(number: $n, status: TERMINATED, note: "暂无可供执行财产", effectiveOn: $on)
+      { status } }"""
+    data(await loop.gql(terminate, {"n": number, "on": effective.isoformat()}))
+    return Loop(live=loop.live, court=loop.court, number=number)
+
+
+async def schedule_of(loop: Loop) -> RecheckSchedule:
+    async with loop.live.state.db.session() as session:
+        schedule = await session.scalar(
+            sa.select(RecheckSchedule)
+            .join(Case, Case.id == RecheckSchedule.case_id)
+            .where(Case.number == loop.number)
+        )
+    assert schedule is not None
+    return schedule
+
+
+async def test_the_schedule_counts_from_the_day_the_termination_took_effect(
+    live: tuple[Loop, Admin],
+) -> None:
+    """A 终本 recorded 200 days after it took effect is due at once, not in 180 days;
+    one recorded after its five years is never re-checked."""
+    loop, _ = live
+    hub = loop.live.state
+    today = local_today()
+    late = await backdated_termination(loop, 2, add_years(today, -1), today - timedelta(days=200))
+    expired = await backdated_termination(loop, 3, add_years(today, -7), add_years(today, -6))
+
+    now = utcnow()
+    assert await rechecks.tick(hub, now) == 1  # the late one, at once
+    schedule = await schedule_of(late)
+    effective = datetime.combine(today - timedelta(days=200), time(0), tzinfo=SHANGHAI)
+    assert schedule.started_at == effective
+    assert schedule.ends_at == effective + timedelta(days=5 * 365 + 1)
+    assert schedule.runs == 1 and schedule.last_run_at == now
+    # the court never read the dossier: the debtor's flat is news
+    assert [e["kind"] for e in await events(late)] == ["RECHECK_SCHEDULED", "RECHECK_FOUND"]
+    assert today.isoformat() in (await events(late))[0]["note"]  # 首次: today, not in the past
+
+    ended = await schedule_of(expired)
+    assert ended.active is False and ended.runs == 0
+    [note] = await events(expired)
+    assert note["note"] == "终结本次执行已满 5 年，不再定期复查"
+    assert await rechecks.tick(hub, now + timedelta(days=1)) == 0

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from hub import reminders, seals
 from hub.seals import add_years, local_today
-from tests.assistance.loop import Admin, Loop, data, file_case
+from mocks.runner import MockCluster
+from tests.assistance.loop import Admin, Loop, api_loop, data, file_case
 
 FLAT = "闽(2019)漳州市不动产权第0012345号"
 EXPIRING = "query($d: Int!) { expiringSeals(withinDays: $d) { id sealRank sealExpiresOn } }"
@@ -62,6 +63,23 @@ async def test_a_waiting_seal_gains_its_term_when_the_first_is_lifted(
     assert promoted["events"][-1]["kind"] == "PROMOTED"
     expiring = data(await first_case.gql(EXPIRING, {"d": 3 * 366}))["expiringSeals"]
     assert [s["id"] for s in expiring] == [waiting["id"]]
+
+
+async def test_without_within_days_the_reminder_horizon_applies(
+    database_url: str, cluster: MockCluster
+) -> None:
+    """``expiringSeals`` omitted or null looks as far ahead as the seal reminders do."""
+    async with api_loop(database_url, cluster, seal_reminder_days=3 * 366) as (loop, _):
+        first = await done(loop, await loop.create(**seal(1)))  # a three-year term
+        omitted = data(await loop.gql("{ expiringSeals { id } }"))["expiringSeals"]
+        assert [s["id"] for s in omitted] == [first["id"]]
+        nullable = "query($d: Int) { expiringSeals(withinDays: $d) { id } }"
+        null = data(await loop.gql(nullable, {"d": None}))["expiringSeals"]
+        assert [s["id"] for s in null] == [first["id"]]
+        # a client that says how far still gets exactly that
+        assert data(await loop.gql(EXPIRING, {"d": 30}))["expiringSeals"] == []
+        loop.live.state.settings.seal_reminder_days = 30
+        assert data(await loop.gql("{ expiringSeals { id } }"))["expiringSeals"] == []
 
 
 async def test_renewal_keeps_the_rank_and_extends_the_term(live: tuple[Loop, Admin]) -> None:

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 from starlette.responses import Response
 
+from adapters.sdk.records import SubjectKind
 from hub import assistance, clock, policy
 from hub.cases import add_months
 from hub.courts import COURTS_BY_CODE
@@ -23,7 +24,14 @@ from hub.errors import BadUserInput, HubError
 from hub.models import AssistanceRequest, Case
 from hub.principal import Principal, Role
 from hub.web.console import labels, records
-from hub.web.console.answers import HOLDING_FIELDS, read_answer, result_fields
+from hub.web.console.answers import (
+    QueryTable,
+    answered_rows,
+    query_tables,
+    query_values,
+    read_answer,
+    result_fields,
+)
 from hub.web.console.cases_pages import case_url, load_case, party_by_id
 from hub.web.console.web import (
     PREFIX,
@@ -132,6 +140,16 @@ async def inbox(visit: Visit) -> Response:
     )
 
 
+def _answer_tables(visit: Visit, row: AssistanceRequest, case: Case) -> list[QueryTable]:
+    """A QUERY answer's tables: the answering agency's capabilities for this subject."""
+    agency = visit.hub.agencies.get(row.agency_id)
+    if agency is None:
+        return []
+    subject = next(p for p in case.parties if p.id == row.party_id)
+    kind = SubjectKind(subject.kind)
+    return query_tables(c for c in agency.capabilities if c.applies(kind))
+
+
 async def _detail_context(visit: Visit, row: AssistanceRequest, case: Case) -> dict[str, Any]:
     principal: Principal = visit.principal
     events = (await assistance.request_events(visit.hub.db, [row.id]))[row.id]
@@ -141,11 +159,13 @@ async def _detail_context(visit: Visit, row: AssistanceRequest, case: Case) -> d
     agency = visit.hub.agencies.get(row.agency_id)
     today = clock.today()
     spec = agency.action(row.action) if agency is not None else None
+    subject = next(p for p in case.parties if p.id == row.party_id)
+    capabilities = agency.capabilities if agency is not None else frozenset()
     return {
         "row": row,
         "case": case,
         "case_link": case_url(case) if policy.can_read_case(principal, case) else None,
-        "subject": next(p for p in case.parties if p.id == row.party_id),
+        "subject": subject,
         "full_id": policy.sees_full_request_subject(principal, row, case),
         "agency_name": agency.config.name if agency else row.agency_id,
         "court": COURTS_BY_CODE.get(case.court_code),
@@ -158,7 +178,9 @@ async def _detail_context(visit: Visit, row: AssistanceRequest, case: Case) -> d
         "can_evaluate": may_manage and row.status in assistance.ANSWERED and row.rating is None,
         # the default end of a new term: the kind's term for the measure (续封 before it)
         "seal_expiry": add_months(today, 12 * ((spec.term_years if spec else None) or 1)),
-        "holding_rows": 3,
+        "query_tables": _answer_tables(visit, row, case),
+        "query_values": {},
+        "query_answer": answered_rows(query_tables(capabilities), row.result or {}),
         "result_fields": result_fields(spec),
         "form": {},
     }
@@ -195,10 +217,11 @@ async def _perform(visit: Visit, verb: str, request_id: str, form: dict[str, lis
         await assistance.reject(hub, principal, request_id, text("reason"))
         return f"{PREFIX}/inbox"
     if verb == "answer":
-        row, _ = await assistance.get_request(hub, principal, request_id)
+        row, case = await assistance.get_request(hub, principal, request_id)
         agency = hub.agencies.get(row.agency_id)
         spec = agency.action(row.action) if agency is not None else None
-        outcome, result = read_answer(spec, form, row.details or {})
+        tables = _answer_tables(visit, row, case)
+        outcome, result = read_answer(spec, form, row.details or {}, tables)
         await assistance.answer(hub, principal, request_id, outcome, result)
         return f"{PREFIX}/inbox"
     if verb == "urge":
@@ -236,8 +259,7 @@ async def request_action(visit: Visit) -> Response:
         context = await _detail_context(visit, row, case)
         context.update(error=exc, error_form=verb, form={k: v[0] for k, v in form.items() if v})
         if verb == "answer":
-            columns = [form.get(name, []) for name in HOLDING_FIELDS]
-            context["holding_values"] = list(zip(*columns, strict=False))
+            context["query_values"] = query_values(context["query_tables"], form)
         return render(visit.request, "request.html", context, visit=visit, status=status_for(exc))
     back = _safe_next((form.get("next") or [""])[0])
     return redirect(done_url(back or target, verb))
