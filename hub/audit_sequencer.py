@@ -52,7 +52,7 @@ class Sequencer:
         *,
         batch: int = 1000,
         interval_s: float = 1.0,
-        linger_s: float = 0.05,
+        linger_s: float = 0.2,
     ) -> None:
         self.db = db
         self.signer = signer

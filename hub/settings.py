@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     audit_sequence_batch: int = 1000
     # after a commit wakes the sequencer it waits this long, so that a busy hub's entries
     # are chained and signed many to a checkpoint instead of one each
-    audit_sequence_linger_s: float = 0.05
+    audit_sequence_linger_s: float = 0.2
 
     # tracing (hub/tracing.py; needs the `otel` extra)
     otel_endpoint: str | None = None  # OTLP/HTTP, e.g. http://collector:4318/v1/traces
