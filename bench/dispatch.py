@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from bench.harness import Progress, ServerProcess, gql, percentile
+from bench.harness import Progress, ServerProcess, cpu_seconds, gql, percentile
 from bench.wire import Connection
 
 CREATE = """mutation Create($input: CreateAssistanceRequestInput!) {
@@ -139,6 +139,7 @@ def _arrivals(orders: list[dict[str, Any]], phase: Phase) -> tuple[list[float], 
 
 async def dispatch(
     hub_url: str,
+    hub_pid: int,
     token: str,
     mocks: Mapping[str, str],
     targets: Sequence[Target],
@@ -161,8 +162,10 @@ async def dispatch(
 
     progress(f"dispatch: creating a backlog of {sizes.burst} requests")
     started = time.perf_counter()
+    cpu_before = cpu_seconds(hub_pid)
     first = await _create(hub_url, token, targets, sizes.burst, concurrency=8, rate=0)
     create_rate = first.count / (time.perf_counter() - started)
+    create_cpu_ms = (cpu_seconds(hub_pid) - cpu_before) * 1000 / max(1, first.count)
     try:
         progress(f"dispatch: starting {len(workers)} hub workers to drain it")
         for worker in workers:
@@ -198,6 +201,7 @@ async def dispatch(
         "dispatch_lag_p50_ms": percentile(steady_lags, 50),
         "dispatch_create_rate": create_rate,
         "create_rate": create_rate,
+        "create_cpu_ms": create_cpu_ms,  # the hub server's CPU time per creation
         "dispatch_steady_rate": pace,
         "dispatch_lost": float(len(created_ids) - len(delivered)),
         "dispatch_duplicates": float(duplicate_submits + doubled),

@@ -10,9 +10,7 @@ whatever the agencies' latency.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
-from pathlib import Path
 
 from graphql import (
     GraphQLField,
@@ -26,7 +24,7 @@ from graphql import (
 )
 
 from bench.fanout import FANOUT_LATENCY_MS, set_faults
-from bench.harness import Progress, bearer, closed_loop, gql
+from bench.harness import Progress, bearer, closed_loop, cpu_seconds, gql
 from bench.wire import Connection, post_request
 
 DOSSIER_CLIENTS = 20
@@ -95,13 +93,6 @@ def full_dossier_query() -> str:
         "query FullDossier($caseNumber: String!, $idNumber: String!) {\n"
         f"  dossier(caseNumber: $caseNumber, idNumber: $idNumber) {{ {body} }}\n}}"
     )
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (its own, not its children's)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    # after the command's ")": state is field 3, utime 14 and stime 15 (1-based)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 async def dossier_load(

@@ -294,7 +294,14 @@ def _scenarios(
         (
             "throughput",
             lambda: throughput_scenario.throughput(
-                main.url, baseline.url, token, seeded.case_numbers, sizes.load, progress
+                main.url,
+                baseline.url,
+                token,
+                seeded.case_numbers,
+                sizes.load,
+                progress,
+                hub_pid=main.pid,
+                baseline_pid=baseline.pid,
             ),
         ),
         (
@@ -326,7 +333,7 @@ def _scenarios(
         (
             "dispatch",
             lambda: dispatch_scenario.dispatch(
-                main.url, token, mocks, targets, workers, sizes.dispatch, progress
+                main.url, main.pid, token, mocks, targets, workers, sizes.dispatch, progress
             ),
         ),
     ]

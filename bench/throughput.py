@@ -6,7 +6,15 @@ import time
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from bench.harness import LoadResult, Progress, bearer, closed_loop, gql, median
+from bench.harness import (
+    LoadResult,
+    Progress,
+    bearer,
+    closed_loop,
+    cpu_seconds,
+    gql,
+    median,
+)
 from bench.wire import Connection, post_request
 
 CASE_QUERY = """query CaseByNumber($number: String!) {
@@ -41,9 +49,12 @@ async def throughput(
     case_numbers: list[str],
     plan: LoadPlan,
     progress: Progress,
+    *,
+    hub_pid: int,
+    baseline_pid: int,
 ) -> dict[str, float]:
     """Case lookups by number on the hub vs the same lookups on the fair baseline (bare
-    strawberry, same database), same client.
+    strawberry, same database), same client; and each server's CPU time per lookup.
 
     The two run in alternating rounds so a noisy neighbour hurts both alike.
     Requests are built once; the client's own cost per request stays well
@@ -79,17 +90,22 @@ async def throughput(
 
     hub_runs: list[LoadResult] = []
     base_runs: list[LoadResult] = []
+    cpu = {"hub": 0.0, "baseline": 0.0}
     share = plan.seconds / plan.rounds
     clients = plan.concurrency
     for url, call in ((baseline_url, baseline_call), (hub_url, hub_call)):
         await closed_loop(url, call, concurrency=clients, duration_s=plan.warmup_s)
     for n in range(plan.rounds):
         progress(f"throughput round {n + 1}/{plan.rounds}: baseline {share:.0f} s")
+        before = cpu_seconds(baseline_pid)
         base_runs.append(
             await closed_loop(baseline_url, baseline_call, concurrency=clients, duration_s=share)
         )
+        cpu["baseline"] += cpu_seconds(baseline_pid) - before
         progress(f"throughput round {n + 1}/{plan.rounds}: hub {share:.0f} s")
+        before = cpu_seconds(hub_pid)
         hub_runs.append(await closed_loop(hub_url, hub_call, concurrency=clients, duration_s=share))
+        cpu["hub"] += cpu_seconds(hub_pid) - before
     hub_all, base_all = _merge(hub_runs), _merge(base_runs)
     if hub_all.count == 0 or base_all.count == 0:
         raise RuntimeError("the throughput scenario got no successful answers")
@@ -102,6 +118,9 @@ async def throughput(
         "p99_ms": hub_all.ms(99),
         "throughput_errors": float(hub_all.errors),
         "baseline_p50_ms": base_all.ms(50),
+        # what one lookup costs each server's process, whatever else the machine does
+        "throughput_cpu_ms": cpu["hub"] * 1000 / hub_all.count,
+        "baseline_cpu_ms": cpu["baseline"] * 1000 / base_all.count,
     }
 
 
