@@ -156,7 +156,7 @@ async def test_graphiql_runs_a_query_with_a_pasted_token(
         refused.append(route.request.url)
         await route.abort("internetdisconnected")
 
-    def finished(request: Request) -> None:
+    def sent(request: Request) -> None:
         loaded.append(request.url)
 
     async with start_hub(database_url, **settings) as hub, async_playwright() as playwright:
@@ -165,7 +165,7 @@ async def test_graphiql_runs_a_query_with_a_pasted_token(
         try:
             page = await browser.new_page()
             page.set_default_timeout(20_000)
-            page.on("requestfinished", finished)
+            page.on("request", sent)
             await page.route("https://unpkg.com/**", from_npm if assets_from == "cdn" else offline)
             await page.goto(f"{hub.url}/graphql")
             await page.wait_for_selector(".graphiql-query-editor .CodeMirror")
@@ -193,6 +193,8 @@ async def test_graphiql_runs_a_query_with_a_pasted_token(
             await browser.close()
     if assets_from == "hub":
         assert refused == []  # the page never even asked unpkg.com
+        elsewhere = [u for u in loaded if not u.startswith((hub.url, "data:", "blob:"))]
+        assert elsewhere == [], elsewhere  # nor any other host
         assert sum(url.startswith(f"{hub.url}{MOUNT}/") for url in loaded) == len(
             page_assets(ide_html())
         )
