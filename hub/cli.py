@@ -36,7 +36,13 @@ app.add_typer(token_app, name="token")
 app.add_typer(adapters_app, name="adapters")
 app.add_typer(audit_app, name="audit")
 app.add_typer(schema_app, name="schema")
+graphiql_app = typer.Typer(
+    help="GraphiQL's scripts and styles, for a hub without internet access.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(courts_app, name="courts")
+app.add_typer(graphiql_app, name="graphiql")
 
 DatabaseOpt = Annotated[
     str | None, typer.Option("--database-url", help="Overrides HUB_DATABASE_URL / hub.toml.")
@@ -431,6 +437,35 @@ def courts_list(database_url: DatabaseOpt = None, config: ConfigOpt = None) -> N
             await db.dispose()
 
     asyncio.run(run())
+
+
+@graphiql_app.command("fetch")
+def graphiql_fetch(
+    folder: Annotated[Path, typer.Argument(help="The folder to fill (graphiql_assets_dir).")],
+    npm: Annotated[
+        str | None, typer.Option("--npm", help="The npm to run; default the one on PATH.")
+    ] = None,
+) -> None:
+    """Fetch the files the GraphiQL page loads from unpkg.com (npm pack, from the npm
+    registry or the mirror npm is set up for) into FOLDER, each checked against the
+    page's integrity hash; then set HUB_GRAPHIQL_ASSETS_DIR=FOLDER on the hub."""
+    from hub.web.graphiql_assets import (
+        AssetMismatch,
+        AssetsUnavailable,
+        fetch,
+        ide_html,
+        page_assets,
+    )
+
+    assets = page_assets(ide_html())
+    try:
+        written = fetch(folder, assets, npm=npm)
+    except (AssetsUnavailable, AssetMismatch) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    for path in written:
+        typer.echo(str(path))
+    typer.echo(f"{len(written)} files in {folder}: set HUB_GRAPHIQL_ASSETS_DIR={folder.resolve()}")
 
 
 @app.command()

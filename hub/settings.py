@@ -47,6 +47,10 @@ class Settings(BaseSettings):
     # protocol), "allowlist" (only the queries in persisted_queries_file), or "off"
     persisted_queries: str = "apq"
     persisted_queries_file: Path | None = None  # JSON {"<sha256>": "<query>", ...}
+    # GraphiQL's scripts and styles served by the hub at /graphiql-assets/ instead of
+    # unpkg.com (an intranet): a folder of <package>@<version>/<path>, filled by
+    # `hub graphiql fetch DIR`; unset, the page loads them from unpkg.com
+    graphiql_assets_dir: Path | None = None
 
     # dispatcher
     dispatcher_poll_s: float = 0.2

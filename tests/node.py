@@ -10,10 +10,11 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
-import tarfile
 from pathlib import Path
 
 import pytest
+
+from hub.web.graphiql_assets import Asset, AssetsUnavailable, fetch
 
 CACHE = Path(__file__).resolve().parents[1] / ".cache" / "node"
 NPM_TIMEOUT_S = 300
@@ -54,42 +55,17 @@ def npm_install(name: str, specs: list[str]) -> Path:
     return folder
 
 
-def npm_unpack(name: str, specs: list[str]) -> Path:
-    """Each package's published files, unpacked without dependencies, under
-    ``<folder>/<package name>/`` (what a CDN serves at ``/<name>@<version>/``)."""
-    folder = _folder(name, specs)
+def npm_assets(name: str, assets: list[Asset]) -> Path:
+    """A folder of ``<package>@<version>/<path>`` holding ``assets`` as npm publishes them,
+    filled once by the hub's own ``hub graphiql fetch`` (``hub.web.graphiql_assets.fetch``)."""
+    folder = _folder(name, [asset.relative for asset in assets])
     done = folder / ".installed"
     if done.exists():
         return folder
     npm = _npm()
-    tarballs = folder / "tarballs"
-    tarballs.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(
-        [npm, "pack", "--silent", "--pack-destination", str(tarballs), *specs],
-        capture_output=True,
-        text=True,
-        timeout=NPM_TIMEOUT_S,
-        check=False,
-        cwd=folder,
-    )
-    if result.returncode != 0:
-        pytest.skip(f"npm could not fetch {' '.join(specs)}: {result.stderr.strip()[-300:]}")
-    for spec in specs:
-        package = spec.rsplit("@", 1)[0]
-        tgz = tarballs / (
-            package.lstrip("@").replace("/", "-") + "-" + spec.rsplit("@", 1)[1] + ".tgz"
-        )
-        target = folder / package
-        target.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(tgz) as archive:
-            for member in archive.getmembers():
-                if not member.isfile():
-                    continue
-                relative = Path(*Path(member.name).parts[1:])  # drop the "package/" prefix
-                source = archive.extractfile(member)
-                assert source is not None
-                path = target / relative
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(source.read())
+    try:
+        fetch(folder, assets, npm=npm)
+    except AssetsUnavailable as exc:
+        pytest.skip(f"npm could not fetch GraphiQL's assets: {exc}")
     done.touch()
     return folder

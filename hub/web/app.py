@@ -21,6 +21,7 @@ from hub.probes import agency_probes, start_probes
 from hub.settings import Settings, check_startup
 from hub.state import HubState
 from hub.storage import Database
+from hub.web.graphiql_assets import asset_routes
 from hub.web.graphql_http import GraphQLEndpoint
 from hub.web.ops_access import ops_allowed
 from schema import build_schema
@@ -119,6 +120,8 @@ def create_app(
         Route("/graphql", graphql, methods=["GET", "POST"]),
         # the graph is a federation subgraph itself (schema.federation); the older address
         Route("/graphql/federation", graphql, methods=["GET", "POST"]),
+        # GraphiQL's scripts, where browsers cannot reach unpkg.com (an intranet)
+        *asset_routes(settings.graphiql_assets_dir),
         *extra_routes(hub),
     ]
     app = Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(RequestIdMiddleware)])

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
@@ -22,6 +22,7 @@ from strawberry.types import ExecutionResult
 from hub.auth import Principal, authenticate, bearer_token
 from hub.persisted import PersistedQueries, PersistedQueryError
 from hub.state import HubState
+from hub.web.graphiql_assets import MOUNT, rewrite
 from schema.context import Context
 from schema.errors import format_errors
 
@@ -49,6 +50,13 @@ class HubGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
         principal: Principal = request.scope["hub.principal"]
         return Context(request=request, response=response, hub=self.hub, principal=principal)
+
+    async def render_graphql_ide(self, request: Any) -> Response:
+        """The page, naming the hub's own copies of its scripts when it has them."""
+        if self.hub.settings.graphiql_assets_dir is None:
+            return await super().render_graphql_ide(request)
+        base = request.scope.get("root_path", "").rstrip("/") + MOUNT
+        return HTMLResponse(rewrite(self.graphql_ide_html, base))
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         data: GraphQLHTTPResponse = {"data": result.data}

@@ -80,3 +80,16 @@ def test_secret_env_is_read_at_use(config: Path, monkeypatch: pytest.MonkeyPatch
     police = load_settings(config=config).agencies[0]
     assert police.shared_secret() == "s3cret"
     assert "s3cret" not in police.model_dump_json()  # the secret itself never lands in config dumps
+
+
+def test_graphiql_assets_dir_from_file_or_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HUB_GRAPHIQL_ASSETS_DIR", raising=False)
+    monkeypatch.delenv("HUB_CONFIG", raising=False)
+    assert load_settings().graphiql_assets_dir is None  # the page loads from unpkg.com
+    path = tmp_path / "hub.toml"
+    path.write_text('[hub]\ngraphiql_assets_dir = "/srv/hub/graphiql-assets"\n', encoding="utf-8")
+    assert load_settings(config=path).graphiql_assets_dir == Path("/srv/hub/graphiql-assets")
+    monkeypatch.setenv("HUB_GRAPHIQL_ASSETS_DIR", "/opt/graphiql")
+    assert load_settings(config=path).graphiql_assets_dir == Path("/opt/graphiql")
