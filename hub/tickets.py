@@ -10,8 +10,9 @@ assignee, else the officer who filed it) and due by category in working days
 The loop: ASSIGNED → REPLIED (the reply is what the applicant reads) → rated
 1–5 by the applicant: 1 or 2 reopens it to the same officer (REOPENED, due
 again), 3–5 closes it. Anyone who may urge (the court's staff, the applicant)
-urges; an urge of an overdue ticket escalates it to the court's head of
-enforcement (``ticket_heads`` in the settings). Every step is an event.
+urges a ticket still waiting for its answer (not a REPLIED one: that is rated);
+an urge of an overdue ticket escalates it to the court's head of enforcement
+(``ticket_heads`` in the settings). Every step is an event.
 Notifications and reminders are jobs of ``hub.ticket_jobs``, written in the
 same transaction as the step.
 
@@ -441,8 +442,12 @@ async def urge_ticket(
     async with hub.db.transaction() as session:
         row, case = await _load_for_update(session, ticket_id)
         policy.require_urge_ticket(principal, case)
+        # urging asks for an answer: once answered, the applicant rates it instead (1 or 2
+        # sends it back, and the reopened ticket may be urged again)
         if row.status == TicketStatus.CLOSED:
             raise Conflict("this ticket is closed")
+        if row.status not in OPEN_STATUSES:
+            raise Conflict("this ticket is answered: rate the answer instead")
         row.urge_count += 1
         _event(session, row, "URGED", principal.actor, text)
         if row.status in OPEN_STATUSES and row.due_at < utcnow() and row.escalated_to is None:
