@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sdk.declare import ActionSpec, CapabilitySpec, Effect
 from adapters.sdk.registry import installed_capabilities
@@ -119,49 +120,65 @@ def propose(
 
 
 async def submit_clue(hub: HubState, principal: Principal, data: ClueData) -> PropertyClue:
+    check_clue(data)
+    async with hub.db.transaction() as session:
+        return await submit_clue_in(session, hub, principal, data)
+
+
+def check_clue(data: ClueData) -> None:
+    """What ``submit_clue`` refuses before it reads anything (``BadUserInput``)."""
     if data.kind not in clue_kinds():
         raise BadUserInput("kind", "unknown clue kind")
-    description = require_text(data.description, field="description", max_length=2000)
+    require_text(data.description, field="description", max_length=2000)
     region = data.region.strip() if data.region else None
     if region is not None and (not region.isdigit() or len(region) not in (2, 4, 6)):
         raise BadUserInput(
             "region", "region is an administrative division code of 2, 4 or 6 digits"
         )
-    async with hub.db.transaction() as session:
-        case, party = await managed_respondent(
-            session, principal, data.case_number, data.subject_id_number, field="subjectIdNumber"
-        )
-        kind = data.kind
-        clue = PropertyClue(
+
+
+async def submit_clue_in(
+    session: AsyncSession, hub: HubState, principal: Principal, data: ClueData
+) -> PropertyClue:
+    """The clue, its case event and audit entry, written in the caller's transaction: what
+    files it with something else (a ticket) stands or falls with it."""
+    check_clue(data)
+    description = require_text(data.description, field="description", max_length=2000)
+    region = data.region.strip() if data.region else None
+    case, party = await managed_respondent(
+        session, principal, data.case_number, data.subject_id_number, field="subjectIdNumber"
+    )
+    kind = data.kind
+    clue = PropertyClue(
+        case_id=case.id,
+        party_id=party.id,
+        kind=kind,
+        description=description,
+        region=region,
+        details=dict(data.details),
+        proposals=propose(list(hub.agencies), kind, region, data.details),
+        status="PROPOSED",
+        submitted_by=principal.actor,
+    )
+    session.add(clue)
+    await session.flush()
+    session.add(
+        CaseEvent(
             case_id=case.id,
-            party_id=party.id,
-            kind=kind,
-            description=description,
-            region=region,
-            details=dict(data.details),
-            proposals=propose(list(hub.agencies), kind, region, data.details),
-            status="PROPOSED",
-            submitted_by=principal.actor,
+            kind="CLUE_SUBMITTED",
+            actor=principal.actor,
+            note=f"{clue_kinds().get(kind, kind)}：{description}",
         )
-        session.add(clue)
-        await session.flush()
-        session.add(
-            CaseEvent(
-                case_id=case.id,
-                kind="CLUE_SUBMITTED",
-                actor=principal.actor,
-                note=f"{clue_kinds().get(kind, kind)}：{description}",
-            )
-        )
-        await audit.record(
-            session,
-            actor=principal,
-            action="clue.submitted",
-            purpose=case.number,
-            subject=party.id_number,
-            target=f"clue:{clue.id}",
-            detail={"kind": kind, "region": region, "proposals": len(clue.proposals)},
-        )
+    )
+    await audit.record(
+        session,
+        actor=principal,
+        action="clue.submitted",
+        purpose=case.number,
+        subject=party.id_number,
+        target=f"clue:{clue.id}",
+        detail={"kind": kind, "region": region, "proposals": len(clue.proposals)},
+    )
     return clue
 
 

@@ -68,7 +68,7 @@ from hub import agency_progress, funds_reminders, metrics, receipts, request_sta
 from hub.errors import CircuitOpen, UpstreamError, UpstreamRejected
 from hub.logs import bind_request_id
 from hub.models import AssistanceRequest, Case, OutboxEntry, Party, utcnow
-from hub.pacing import DispatchClock, Pacer, agency_pacer
+from hub.pacing import DispatchClock, Pacer, agency_pacer, dispatch_clock
 from hub.probes import AgencyProbes, agency_probes
 from hub.state import HubState
 
@@ -127,7 +127,7 @@ class Dispatcher:
         self.retry_budget_s = (
             settings.dispatcher_retry_budget_s if retry_budget_s is None else retry_budget_s
         )
-        self.clock = clock or DispatchClock.from_settings(settings)
+        self.clock = clock or dispatch_clock(hub)
         self.pacer: Pacer = agency_pacer(hub)  # per agency, across processes on PostgreSQL
         self.probes: AgencyProbes = agency_probes(hub)
         self._recorded: list[tuple[Claim, DispatchReceipt, asyncio.Future[None]]] = []
@@ -659,9 +659,13 @@ def _by_sends(claims: list[Claim]) -> dict[int, list[Claim]]:
     return groups
 
 
-async def schedule_poll(session: AsyncSession, request_id: str, after_s: float) -> None:
-    """(Re)arm the request's poll row ``after_s`` from now: news from the agency pushes it back."""
-    when = utcnow() + timedelta(seconds=after_s)
+async def schedule_poll(
+    session: AsyncSession, request_id: str, after_s: float, *, at: datetime
+) -> None:
+    """(Re)arm the request's poll row ``after_s`` from ``at``: news from the agency pushes it
+    back. ``at`` is the dispatcher clock's now (``dispatch_clock(hub).now()``), the clock the
+    loop that runs the row judges it due by."""
+    when = at + timedelta(seconds=after_s)
     result = await session.execute(
         update(OutboxEntry)
         .where(

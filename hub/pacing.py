@@ -68,6 +68,16 @@ class DispatchClock:
         return self.now() + timedelta(seconds=seconds)
 
 
+DISPATCH_CLOCK: Slot[DispatchClock] = Slot("pacing.dispatch_clock")
+
+
+def dispatch_clock(hub: HubState) -> DispatchClock:
+    """The process's dispatcher clock, from the settings: the dispatcher loop's, and that of
+    whatever arms its rows from outside it (a callback re-arming a poll), so that a row is
+    due when the loop that runs it thinks so."""
+    return hub.setdefault(DISPATCH_CLOCK, lambda: DispatchClock.from_settings(hub.settings))
+
+
 class AgencyPacer:
     """A token bucket per agency: ``await take(agency_id, rate)`` waits for a slot.
 

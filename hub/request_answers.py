@@ -39,8 +39,9 @@ async def record_completion(
     if effect == Effect.ENCUMBER:
         row.seal_rank = rank
         row.seal_expires_on = seals.effective_term(rank, expires, row.term_years)
-    elif effect == Effect.LIFT:
-        # lifting a first seal promotes the earliest waiting one: ours, if it is
+    elif effect in (Effect.LIFT, Effect.MOVE_MONEY):
+        # lifting a first seal promotes the earliest waiting one: ours, if it is; so does
+        # a deduction that takes all the money a first freeze held
         await seals.apply_promotions(session, row, actor if isinstance(actor, str) else actor.actor)
     elif effect == Effect.RENEW:
         # a renewal keeps the measure's rank and extends its term

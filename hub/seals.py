@@ -1,7 +1,8 @@
 """Seal lifecycle: a waiting seal (轮候) takes effect, and starts its term, when promoted.
 
-Lifting the first seal on a record promotes the earliest waiting one. The
-agency says which in its answer to the lift: ``result.promoted`` lists the
+Lifting the first seal on a record promotes the earliest waiting one (and so
+does a deduction that takes all a first freeze held). The agency says which in
+its answer to the lift (or deduction): ``result.promoted`` lists the
 seals that took effect, each with the record's reference under the same key
 the orders use (e.g. ``certificate``), the court and case number of the seal,
 and the new term's end (``expires_on``) when the agency gives one. The hub's
@@ -27,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from adapters.sdk.declare import Effect
 from adapters.sdk.records import Subject, SubjectKind
+from adapters.sdk.standard import STANDARD_ACTIONS
 from hub import clock
 from hub.errors import BadUserInput
 from hub.models import AssistanceRequest, Case, DossierSnapshot, Party, RequestEvent
@@ -76,8 +78,14 @@ def _same_case(a: str, b: object) -> bool:
 # what a promotion entry says about the seal rather than the record it is on
 _SEAL_KEYS = frozenset(
     {"court", "case_number", "rank", "expires_on", "sealed_on", "promoted_on", "registry",
-     "document_number", "renewed_on"}
+     "document_number", "renewed_on", "amount", "frozen_on"}
 )  # fmt: skip
+
+
+def _label(action: str) -> str:
+    """The measure's name for people (查封, 冻结 ...), as the standard actions call it."""
+    spec = STANDARD_ACTIONS.get(action)
+    return spec.label if spec is not None else "措施"
 
 
 def _names_record(entry: dict[str, Any], details: dict[str, Any]) -> bool:
@@ -125,7 +133,8 @@ async def apply_promotions(
                     request_id=measure.id,
                     kind=PROMOTED,
                     actor=actor,
-                    note=f"首封解除，本轮候查封转为首封，期限至 {shown}",
+                    note=f"在先{_label(measure.action)}解除，本案轮候{_label(measure.action)}"
+                    f"转为正式{_label(measure.action)}，期限至 {shown}",
                 )
             )
             changed.append(measure)
@@ -209,7 +218,8 @@ async def promote_from_snapshots(hub: HubState) -> int:
                     request_id=measure.id,
                     kind=PROMOTED,
                     actor="hub:seals",
-                    note=f"登记机构记载本案查封已转为首封，期限至 {shown}",
+                    note=f"{agency.config.name}记载本案轮候{spec.label}已转为正式{spec.label}，"
+                    f"期限至 {shown}",
                 )
             )
             promoted += 1

@@ -10,13 +10,16 @@ assignee, else the officer who filed it) and due by category in working days
 The loop: ASSIGNED → REPLIED (the reply is what the applicant reads) → rated
 1–5 by the applicant: 1 or 2 reopens it to the same officer (REOPENED, due
 again), 3–5 closes it. Anyone who may urge (the court's staff, the applicant)
-urges; an urge of an overdue ticket escalates it to the court's head of
-enforcement (``ticket_heads`` in the settings). Every step is an event.
+urges a ticket still waiting for its answer (not a REPLIED one: that is rated);
+an urge of an overdue ticket escalates it to the court's head of enforcement
+(``ticket_heads`` in the settings). Every step is an event.
 Notifications and reminders are jobs of ``hub.ticket_jobs``, written in the
 same transaction as the step.
 
 A PROPERTY_CLUE ticket is also a property clue of the case (``hub.clues``),
-so the requests it proposes exist at once; the ticket keeps the clue's id.
+so the requests it proposes exist at once; the ticket keeps the clue's id. Ticket and
+clue are written in one transaction: an open that is refused, or that loses a race for
+its idempotency key, leaves no clue behind.
 """
 
 from __future__ import annotations
@@ -232,27 +235,36 @@ async def _by_key(session: AsyncSession, key: str, digest: str) -> Ticket | None
     return row
 
 
-async def _submit_clue(hub: HubState, case: Case, data: TicketData, content: str) -> int:
+def _clue_of(case: Case, data: TicketData, content: str) -> clue_service.ClueData:
     wanted = data.clue or ClueRequest()
     respondents = [p for p in case.parties if p.role == "RESPONDENT"]
     subject = wanted.subject_id_number or (respondents[0].id_number if respondents else "")
+    return clue_service.ClueData(
+        case_number=case.number,
+        subject_id_number=subject,
+        kind=wanted.kind,
+        description=content,
+        region=wanted.region,
+        details=dict(wanted.details),
+    )
+
+
+def _as_ticket_field(exc: BadUserInput) -> BadUserInput:
+    """A clue's refusal named as the ticket's input names it."""
+    name = "content" if exc.field == "description" else f"clue.{exc.field}"
+    return BadUserInput(name, exc.message)
+
+
+async def _file_clue(
+    session: AsyncSession, hub: HubState, court: str, clue: clue_service.ClueData
+) -> int:
+    """The ticket's clue, in the ticket's transaction: a ticket that is not written (a
+    refusal, or another open with the same key that won) leaves no clue behind."""
     try:
-        clue = await clue_service.submit_clue(
-            hub,
-            desk(case.court_code),
-            clue_service.ClueData(
-                case_number=case.number,
-                subject_id_number=subject,
-                kind=wanted.kind,
-                description=content,
-                region=wanted.region,
-                details=dict(wanted.details),
-            ),
-        )
+        row = await clue_service.submit_clue_in(session, hub, desk(court), clue)
     except BadUserInput as exc:
-        name = "content" if exc.field == "description" else f"clue.{exc.field}"
-        raise BadUserInput(name, exc.message) from exc
-    return clue.id
+        raise _as_ticket_field(exc) from exc
+    return row.id
 
 
 def _sms(court: str, text: str) -> str:
@@ -298,12 +310,16 @@ async def open_ticket(hub: HubState, principal: Principal, data: TicketData) -> 
             existing = await _by_key(session, key, digest)
             if existing is not None:
                 return existing
-    clue_id = None
+    clue = None
     if data.category == TicketCategory.PROPERTY_CLUE:
-        clue_id = await _submit_clue(hub, case, data, content)
+        clue = _clue_of(case, data, content)
+        try:
+            clue_service.check_clue(clue)
+        except BadUserInput as exc:
+            raise _as_ticket_field(exc) from exc
     try:
         return await _insert(
-            hub, principal, case, data, content, name, phone, received, key, digest, clue_id
+            hub, principal, case, data, content, name, phone, received, key, digest, clue
         )
     except IntegrityError:
         if key is None:
@@ -326,8 +342,11 @@ async def _insert(
     received: datetime,
     key: str | None,
     digest: str,
-    clue_id: int | None,
+    clue: clue_service.ClueData | None,
 ) -> Ticket:
+    """The ticket, its events, jobs and audit entry, and a PROPERTY_CLUE ticket's clue: one
+    transaction. The ticket goes in first, so that an open losing a race for its key fails
+    (``IntegrityError``) before it has filed anything."""
     year = received.astimezone(SHANGHAI).year
     assignee = assignee_of(case)
     async with hub.db.transaction() as session:
@@ -352,7 +371,6 @@ async def _insert(
             due_at=due_for(hub, data.category, received),
             late=False,
             urge_count=0,
-            clue_id=clue_id,
             idempotency_key=key,
             body_hash=digest,
         )
@@ -361,8 +379,9 @@ async def _insert(
         _event(session, row, "OPENED", principal.actor, f"{data.channel}: {content}")
         if assignee:
             _event(session, row, "ASSIGNED", ticket_jobs.SYSTEM, assignee)
-        if clue_id is not None:
-            _event(session, row, "CLUE_LINKED", ticket_jobs.SYSTEM, f"财产线索 {clue_id}")
+        if clue is not None:
+            row.clue_id = await _file_clue(session, hub, case.court_code, clue)
+            _event(session, row, "CLUE_LINKED", ticket_jobs.SYSTEM, f"财产线索 {row.clue_id}")
         await _schedule_due(session, hub, row)
         due = row.due_at.astimezone(SHANGHAI).strftime("%Y-%m-%d")
         await _notify(session, row, f"您的诉求已登记，编号{row.number}，我们将于{due}前答复。")
@@ -423,8 +442,12 @@ async def urge_ticket(
     async with hub.db.transaction() as session:
         row, case = await _load_for_update(session, ticket_id)
         policy.require_urge_ticket(principal, case)
+        # urging asks for an answer: once answered, the applicant rates it instead (1 or 2
+        # sends it back, and the reopened ticket may be urged again)
         if row.status == TicketStatus.CLOSED:
             raise Conflict("this ticket is closed")
+        if row.status not in OPEN_STATUSES:
+            raise Conflict("this ticket is answered: rate the answer instead")
         row.urge_count += 1
         _event(session, row, "URGED", principal.actor, text)
         if row.status in OPEN_STATUSES and row.due_at < utcnow() and row.escalated_to is None:

@@ -14,7 +14,11 @@ unless the account already has an effective freeze of another case, then it
 waits (轮候) without a term until promoted; a first freeze lasts one year;
 lifting it promotes the earliest waiting one; a deduction (扣划) lowers the
 balance, out of the court's own frozen amount first, never below zero and
-never out of money another case froze first.
+never out of money another case froze first. The result file of an order that
+promoted a waiting freeze has a line for it, as the account's query line would
+show it (首冻, its new 到期日), so the court that lifted learns it from the answer
+as any court learns it from a query; the waiting freeze's own court is not told
+(banks send no notices), and learns it from its next query of the account.
 """
 
 from __future__ import annotations
@@ -85,8 +89,9 @@ ACCOUNTS_HEADER = (
 )  # fmt: skip
 RESULT_HEADER = (
     "批次号", "请求编号", "业务类型", "处理结果", "结果代码", "结果说明", "账号", "冻结顺位",
-    "金额", "余额", "到期日", "账户数", "完成时间",
+    "金额", "余额", "到期日", "账户数", "完成时间", "冻结法院", "冻结案号",
 )  # fmt: skip
+PROMOTED = "promoted"  # 结果代码 of a line telling of a waiting freeze that took effect
 ERROR_HEADER = ("错误代码", "说明")
 
 DOCS = f"""\
@@ -125,12 +130,17 @@ Result of a query batch: one line per account (记录类型 A) and one per freez
   An account matches when its holder's ID number equals 查询证件号码 OR its 户名 equals the
   name asked for: same-name holders come back with their own 证件号码. 冻结顺位 首冻 | 轮候;
   a waiting freeze has no 到期日. Lapsed freezes are omitted.
-Result of an order (one line):
+Result of an order (one line, then one line per waiting freeze the order made effective):
   {",".join(RESULT_HEADER)}
   处理结果 成功 | 失败; 结果代码 frozen | unfrozen | deducted | renewed | found | not_found, or
   why it failed: no_such_account, owner_mismatch, amount_required, already_frozen,
   no_such_freeze, not_effective, insufficient_funds. 金额: frozen / released / deducted;
   余额: the balance after a deduction (or the total of a query); 账户数: accounts found.
+  冻结法院, 冻结案号: whose freeze a line is about (empty on the order's own line).
+  A 解冻 of a 首冻, or a 扣划 that takes all the court's frozen money, promotes the earliest
+  轮候: a line follows for it, as its query line would show it (same 批次号, no 请求编号):
+  KZ000003,,冻结,成功,{PROMOTED},轮候冻结生效,6222021400012345678,首冻,500000,,20271205,,
+    20261206120000,闽0603,（2024）闽0603执200号
 
 Rules: a freeze ranks 首冻 unless an effective freeze of another case is on the account, then
 轮候 (no term until promoted); 首冻 lasts one year (to the day before); 解冻 of a 首冻 promotes the
@@ -359,16 +369,40 @@ def _own(freezes: list[dict[str, Any]], order: Order) -> list[dict[str, Any]]:
     return [f for f in freezes if f.get("court") == court and f.get("case_number") == case_number]
 
 
+def _promoted(account: dict[str, Any], waiting: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Of the freezes that were waiting, those now in effect, as the result file tells them."""
+    number = str(account.get("account_number"))
+    return [
+        {
+            "account": number,
+            "court": f.get("court"),
+            "case_number": f.get("case_number"),
+            "amount_fen": to_fen(f.get("amount")),
+            "expires_on": f.get("expires_on"),
+        }
+        for f in waiting
+        if f.get("rank") == "FIRST" and f in account.get("frozen", [])
+    ]
+
+
+def _waiting(freezes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [f for f in freezes if f.get("rank") == "WAITING"]
+
+
 def _unfreeze(account: dict[str, Any], order: Order, on: date) -> OrderOutcome:
     number = str(account.get("account_number"))
     freezes = settle(account, on)
     mine = _own(freezes, order)
     if not mine:
         return _reject("no_such_freeze", "本案未冻结该账户", number)
+    waiting = _waiting(freezes)
     account["frozen"] = [f for f in freezes if f not in mine]
     settle(account, on)  # lifting the first freeze promotes the earliest waiting one
     released = sum((to_fen(f.get("amount")) for f in mine), 0)
-    result = {"account": number, "amount_fen": released, "message": "解除冻结成功"}
+    result: dict[str, Any] = {"account": number, "amount_fen": released, "message": "解除冻结成功"}
+    promoted = _promoted(account, waiting)
+    if promoted:  # which waiting freezes took effect, so that their courts learn of it
+        result["promoted"] = promoted
     return OrderOutcome("COMPLETED", "unfrozen", result)
 
 
@@ -395,15 +429,19 @@ def _deduct(account: dict[str, Any], order: Order, on: date) -> OrderOutcome:
         freeze["amount"] = str(frozen - used)
         left -= used
     exhausted = [f for f in mine if _yuan(f.get("amount")) <= 0]
+    waiting = _waiting(freezes)
     if exhausted:  # a freeze whose money was all deducted ends; the next in line moves up
         account["frozen"] = [f for f in freezes if f not in exhausted]
         settle(account, on)
-    result = {
+    result: dict[str, Any] = {
         "account": number,
         "amount_fen": to_fen(taken),
         "balance_fen": to_fen(account["balance"]),
         "message": "扣划成功",
     }
+    promoted = _promoted(account, waiting)
+    if promoted:
+        result["promoted"] = promoted
     return OrderOutcome("COMPLETED", "deducted", result)
 
 
@@ -593,25 +631,40 @@ async def receipt(agency: MockAgency, request: Request) -> Response:
     return csv_response(RECEIPT_HEADER, [_receipt_row(agency, file, *known)])
 
 
-def _order_result(order: Order) -> list[Any]:
+def _order_result(order: Order) -> list[list[Any]]:
+    """The order's line, then a line for each waiting freeze it made effective."""
     result = order.result or {}
     ok = order.status == "COMPLETED"
     rank = result.get("rank")
-    return [
-        order.ref,
-        order.request_id,
-        ORDER_TYPES.get(order.action, order.action),
-        "成功" if ok else "失败",
-        order.outcome,
-        result.get("message"),
-        result.get("account") or order.details.get("account"),
-        RANKS.get(str(rank), "") if rank else None,
-        result.get("amount_fen"),
-        result.get("balance_fen"),
-        _ymd(result.get("expires_on")),
-        result.get("accounts"),
-        _stamp(order.updated_at or order.created_at),
+    done = _stamp(order.updated_at or order.created_at)
+    rows: list[list[Any]] = [
+        [
+            order.ref,
+            order.request_id,
+            ORDER_TYPES.get(order.action, order.action),
+            "成功" if ok else "失败",
+            order.outcome,
+            result.get("message"),
+            result.get("account") or order.details.get("account"),
+            RANKS.get(str(rank), "") if rank else None,
+            result.get("amount_fen"),
+            result.get("balance_fen"),
+            _ymd(result.get("expires_on")),
+            result.get("accounts"),
+            done,
+            None,
+            None,
+        ]
     ]
+    for p in result.get("promoted") or ():
+        rows.append(
+            [
+                order.ref, None, ORDER_TYPES["FREEZE"], "成功", PROMOTED, "轮候冻结生效",
+                p["account"], RANKS["FIRST"], p["amount_fen"], None, _ymd(p["expires_on"]),
+                None, done, p["court"], p["case_number"],
+            ]
+        )  # fmt: skip
+    return rows
 
 
 async def result(agency: MockAgency, request: Request) -> Response:
@@ -634,7 +687,7 @@ async def result(agency: MockAgency, request: Request) -> Response:
     if not order.terminal:
         row = ["", ref, RECEIPT_STATUS[order.status], _stamp(order.created_at)]
         return csv_response(RECEIPT_HEADER, [row], 202)
-    return csv_response(RESULT_HEADER, [_order_result(order)])
+    return csv_response(RESULT_HEADER, _order_result(order))
 
 
 async def docs(request: Request) -> Response:

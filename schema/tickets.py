@@ -359,7 +359,9 @@ class TicketMutation:
         ctx = info.context
         return Ticket(row=await service.reply_ticket(ctx.hub, ctx.principal, str(id), reply))
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="A ticket waiting for its answer; an answered one is rated (CONFLICT)."
+    )
     async def urge_ticket(self, info: Info, id: strawberry.ID, note: str | None = None) -> Ticket:
         ctx = info.context
         return Ticket(row=await service.urge_ticket(ctx.hub, ctx.principal, str(id), note))

@@ -8,7 +8,10 @@ The bank documents them (its ``GET /docs``); in short::
     accounts     记录类型(A|F),查询证件号码,银行代码,开户行,账号,户名,证件号码,账户类型,币种,
                  余额,开户日期,冻结法院,冻结案号,冻结金额,冻结顺位(首冻|轮候),冻结日期,冻结到期日
     order result 批次号,请求编号,业务类型,处理结果(成功|失败),结果代码,结果说明,账号,冻结顺位,
-                 金额,余额,到期日,账户数,完成时间
+                 金额,余额,到期日,账户数,完成时间,冻结法院,冻结案号
+                 the order's line, then (结果代码 promoted) one line per waiting freeze the
+                 order made effective (an unfreeze, a deduction of all that was frozen):
+                 its account, court and case, 首冻, amount and new 到期日, as a query shows it
 
 Everything the bank sends is read defensively: a missing column, a malformed
 number or date raises ``ValueError`` (the adapter turns it into an upstream
@@ -52,8 +55,11 @@ ACCOUNTS_HEADER = (
 )  # fmt: skip
 RESULT_HEADER = (
     "批次号", "请求编号", "业务类型", "处理结果", "结果代码", "结果说明", "账号", "冻结顺位",
-    "金额", "余额", "到期日", "账户数", "完成时间",
+    "金额", "余额", "到期日", "账户数", "完成时间", "冻结法院", "冻结案号",
 )  # fmt: skip
+# a bank that reports no promotions writes the file without whose freeze a line is about
+RESULT_HEADER_PLAIN = RESULT_HEADER[:13]
+PROMOTED = "promoted"  # 结果代码 of a line telling of a waiting freeze that took effect
 ERROR_HEADER = ("错误代码", "说明")
 
 ORDER_TYPES = {"QUERY": "查询", "FREEZE": "冻结", "UNFREEZE": "解冻", "DEDUCT": "扣划"}
@@ -284,25 +290,58 @@ def _order_result(action: str, row: dict[str, str]) -> dict[str, Any] | None:
     return result
 
 
+def _promotion(row: dict[str, str]) -> dict[str, Any]:
+    """A waiting freeze the order made effective, keyed as the orders and seals are: the
+    ``account`` it is on, whose it is, and its new term (``hub.seals`` reads these)."""
+    if row["结果代码"] != PROMOTED or not row["账号"] or not row.get("冻结法院"):
+        raise ValueError("a line after the order's is a promotion, with account and court")
+    amount = row["金额"]
+    expires = day(row["到期日"])
+    return {
+        "account": row["账号"],
+        "court": row["冻结法院"],
+        "case_number": row.get("冻结案号") or None,
+        "rank": RANKS.get(row["冻结顺位"], "FIRST"),
+        "amount": str(yuan(amount)) if amount else None,
+        "expires_on": expires.isoformat() if expires else None,
+    }
+
+
 def parse_result(content: bytes, agency_ref: str) -> OrderProgress:
-    rows = decode(content, RESULT_HEADER)
-    if len(rows) != 1:
-        raise ValueError("an order result is one line")
-    row = rows[0]
+    header = RESULT_HEADER if content_header(content) == RESULT_HEADER else RESULT_HEADER_PLAIN
+    rows = decode(content, header)
+    if not rows:
+        raise ValueError("an order result has the order's line")
+    row, *extra = rows
     action = ACTION_OF_TYPE.get(row["业务类型"])
     if action is None:
         raise ValueError("unknown order type")
     done = {"成功": "COMPLETED", "失败": "REJECTED"}.get(row["处理结果"])
     if done is None:
         raise ValueError("unknown outcome")
+    result = _order_result(action, row) if done == "COMPLETED" else None
+    promoted = [_promotion(r) for r in extra]
+    if result is not None and promoted:
+        result["promoted"] = promoted
+    elif promoted:
+        raise ValueError("a failed order promotes nothing")
     return OrderProgress(
         agency_ref=row["批次号"] or agency_ref,
         status=done,
         outcome=row["结果代码"] or ("done" if done == "COMPLETED" else "rejected"),
-        result=_order_result(action, row) if done == "COMPLETED" else None,
+        result=result,
         at=instant(row["完成时间"]),
         request_id=row["请求编号"] or None,
     )
+
+
+def content_header(content: bytes) -> tuple[str, ...]:
+    """The first line's columns (``()`` if the file has none or is not GBK)."""
+    try:
+        first = next(csv.reader(io.StringIO(content.decode(ENCODING))), [])
+    except (UnicodeDecodeError, csv.Error):
+        return ()
+    return tuple(c.strip() for c in first)
 
 
 def parse_pending(content: bytes, agency_ref: str) -> OrderProgress:

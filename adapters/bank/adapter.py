@@ -10,6 +10,11 @@ and every path carries it: ``/banks/{bank}/inbox/{file}``,
 ``/banks/{bank}/outbox/{batch}``. The bank searches by ID number *or* by
 name, so it returns same-name holders (重名) too; ``records.match_kind``
 sorts them. Amounts in the files are fen; records and results carry yuan.
+An unfreeze or a deduction that made a waiting freeze effective says so in its
+result file (a ``promoted`` line after the order's); its result lists them under
+``promoted`` keyed by ``account``, as the registry's unseal lists seals, so the
+hub promotes its own waiting freeze at once (``hub.seals``). A promotion another
+court caused is not told to us: a read of the account shows it.
 Banks take no 催办 by file: ``urge`` is not offered.
 """
 

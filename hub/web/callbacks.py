@@ -34,6 +34,7 @@ from hub import agency_progress, metrics, request_states
 from hub.dispatcher import schedule_poll
 from hub.errors import NotFound
 from hub.models import AssistanceRequest, CallbackReceipt, utcnow
+from hub.pacing import dispatch_clock
 from hub.state import HubState
 
 log = structlog.get_logger("hub.callbacks")
@@ -131,7 +132,8 @@ async def _apply(hub: HubState, agency_id: str, progress: OrderProgress, digest:
             session, loaded, progress, actor=f"agency:{agency_id}"
         )
         if loaded.row.status in (request_states.S.DISPATCHED, request_states.S.ACKNOWLEDGED):
-            await schedule_poll(session, loaded.row.id, hub.settings.poll_after_s)
+            after_s = hub.settings.poll_after_s
+            await schedule_poll(session, loaded.row.id, after_s, at=dispatch_clock(hub).now())
     log.info("callback applied", agency=agency_id, status=progress.status, changed=changed)
     return "applied" if changed else "unchanged"
 

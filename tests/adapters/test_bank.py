@@ -51,7 +51,8 @@ NAMESAKE_ACCOUNT = "6222021408007654321"
 NOBODY = Subject("350602197501010010", "张某")
 POLICY = RetryPolicy(max_attempts=3, timeout_s=1.0, deadline_s=2.0).without_waits()
 ACCOUNTS_HEADER = ",".join(_csv.ACCOUNTS_HEADER)
-RESULT_HEADER = ",".join(_csv.RESULT_HEADER)
+# a bank that tells of no promotions: the older file, without 冻结法院 and 冻结案号
+RESULT_HEADER = ",".join(_csv.RESULT_HEADER_PLAIN)
 
 
 def config(bank: str | None = "icbc-zhangzhou", **extra: Any) -> AgencyConfig:
@@ -371,6 +372,66 @@ async def test_poll_translates_the_result_file_into_yuan(
         name = action.get(line.split(",")[2], "QUERY")
         model = BankAdapter.action_specs[name].result
         assert model is not None and model.model_validate(result)
+
+
+@pytest.mark.parametrize(
+    ("order_line", "result"),
+    [
+        (
+            "KZ-1,req-1,解冻,成功,unfrozen,解除冻结成功,6222,,100,,,,20261206120000,,",
+            {"amount": "1.00", "account": "6222"},
+        ),
+        (
+            "KZ-1,req-1,扣划,成功,deducted,扣划成功,6222,,100,900,,,20261206120000,,",
+            {"amount": "1.00", "balance": "9.00", "account": "6222"},
+        ),
+    ],
+    ids=["unfreeze", "deduct"],
+)
+async def test_a_freeze_the_order_made_effective_is_in_its_result(
+    order_line: str, result: dict[str, Any]
+) -> None:
+    promoted = (
+        "KZ-1,,冻结,成功,promoted,轮候冻结生效,6222,首冻,500000,,20271205,,20261206120000,"
+        "闽0603,（2024）闽0603执200号"
+    )
+    header = ",".join(_csv.RESULT_HEADER)
+    adapter = adapter_for(lambda request: gbk(f"{header}\n{order_line}\n{promoted}\n"))
+    try:
+        progress = await adapter.poll("KZ-1")
+    finally:
+        await adapter.aclose()
+    assert progress.status == "COMPLETED" and progress.request_id == "req-1"
+    # keyed as the freeze orders are (``account``), so the hub finds its waiting freeze
+    assert progress.result == {
+        **result,
+        "promoted": [
+            {
+                "account": "6222",
+                "court": "闽0603",
+                "case_number": "（2024）闽0603执200号",
+                "rank": "FIRST",
+                "amount": "5000.00",
+                "expires_on": "2027-12-05",
+            }
+        ],
+    }
+    model = BankAdapter.action_specs["UNFREEZE" if "解冻" in order_line else "DEDUCT"].result
+    assert model is not None and model.model_validate(progress.result)
+
+
+async def test_a_line_after_the_orders_that_is_no_promotion_is_unreadable() -> None:
+    header = ",".join(_csv.RESULT_HEADER)
+    lines = [
+        "KZ-1,req-1,解冻,成功,unfrozen,解除冻结成功,6222,,100,,,,20261206120000,,",
+        "KZ-2,req-2,解冻,成功,unfrozen,解除冻结成功,6223,,100,,,,20261206120000,,",
+    ]
+    adapter = adapter_for(lambda request: gbk("\n".join([header, *lines]) + "\n"))
+    try:
+        with pytest.raises(UpstreamUnavailable, match="bank-icbc-zhangzhou"):
+            await adapter.poll("KZ-1")
+    finally:
+        await adapter.aclose()
 
 
 async def test_poll_of_an_order_not_done_reads_the_receipt() -> None:

@@ -9,7 +9,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from hub.models import OutboxEntry
+from hub.pacing import DISPATCH_CLOCK, DispatchClock
 from mocks._common import DEV_SECRETS, callback_signature
 from mocks.runner import MockCluster
 from tests.assistance.loop import Loop, api_loop, data, mocks
@@ -115,6 +118,29 @@ async def test_completed_callback_for_a_dispatched_request_passes_through_acknow
         "COMPLETED",
         ["CREATED", "DISPATCHED", "ACKNOWLEDGED", "COMPLETED"],
     )
+
+
+async def test_a_callback_re_arms_the_poll_by_the_dispatcher_clock(
+    dispatched: tuple[Loop, dict[str, Any]],
+) -> None:
+    """The poll row is due by the clock of the loop that runs it: a dispatcher on simulated
+    time (the soak's) a day ahead of the wall, stopped there."""
+    loop, node = dispatched
+    hub = loop.live.state
+    ahead = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+    hub.put(DISPATCH_CLOCK, DispatchClock(wall=ahead.timestamp))
+    assert await post(loop, body(node)) == (200, {"status": "applied"})
+    async with hub.db.session() as session:
+        polls = (
+            await session.scalars(
+                sa.select(OutboxEntry.available_at).where(
+                    OutboxEntry.request_id == node["id"],
+                    OutboxEntry.task == "poll",
+                    OutboxEntry.done_at.is_(None),
+                )
+            )
+        ).all()
+    assert polls == [ahead + timedelta(seconds=hub.settings.poll_after_s)]
 
 
 async def test_refused_callbacks_change_nothing(dispatched: tuple[Loop, dict[str, Any]]) -> None:

@@ -113,6 +113,22 @@ async def order(
     case: str = CASE,
     subject: str = DEBTOR,
 ) -> dict[str, str]:
+    """The order's line of its result file (``order_lines`` has them all)."""
+    return (await order_lines(client, kind, key=key, account=account, fen=fen, court=court,
+                              case=case, subject=subject))[0]  # fmt: skip
+
+
+async def order_lines(
+    client: httpx.AsyncClient,
+    kind: str,
+    *,
+    key: str,
+    account: str = DEBTOR_ICBC,
+    fen: int | None = None,
+    court: str = "闽0602",
+    case: str = CASE,
+    subject: str = DEBTOR,
+) -> list[dict[str, str]]:
     row = (kind, f"req-{key}", court, case, "", subject, "陈某某", "个人", account, fen, "")
     body = gbk_csv(bank.ORDER_HEADER, tuple("" if v is None else v for v in row))
     sent = await client.put(
@@ -122,8 +138,11 @@ async def order(
     (receipt,) = read_csv(sent)
     result = await client.get(f"{ICBC}/outbox/{receipt['批次号']}")
     assert result.status_code == 200, result.text
-    (line,) = read_csv(result)
-    return line
+    lines = read_csv(result)
+    assert lines[0]["请求编号"] == f"req-{key}"
+    # what follows the order's own line tells of waiting freezes it made effective
+    assert all(extra["结果代码"] == bank.PROMOTED for extra in lines[1:])
+    return lines
 
 
 # -- reads --------------------------------------------------------------------------------------
@@ -272,8 +291,23 @@ async def test_freeze_ranks_and_the_first_freeze_promotes_the_next(app: Starlett
         again = await order(client, "冻结", key="f3", fen=30_000)
         assert (again["处理结果"], again["结果代码"]) == ("失败", "already_frozen")
 
-        lifted = await order(client, "解冻", key="u1")
+        lifted, promoted = await order_lines(client, "解冻", key="u1")
         assert (lifted["结果代码"], lifted["金额"]) == ("unfrozen", "100000")
+        assert (lifted["冻结法院"], lifted["冻结案号"]) == ("", "")
+        # the answer tells which waiting freeze took effect, as a query would show it
+        assert {k: promoted[k] for k in ("批次号", "请求编号", "业务类型", "处理结果")} == {
+            "批次号": lifted["批次号"],
+            "请求编号": "",
+            "业务类型": "冻结",
+            "处理结果": "成功",
+        }
+        assert (promoted["冻结法院"], promoted["冻结案号"], promoted["账号"]) == (
+            "闽0603",
+            OTHER_CASE,
+            DEBTOR_ICBC,
+        )
+        assert (promoted["冻结顺位"], promoted["金额"]) == ("首冻", "30000")
+        assert promoted["到期日"] == term_end.strftime("%Y%m%d")
         lines = await accounts(client, (DEBTOR, "陈某某", "个人"))
         (freeze,) = [r for r in lines if r["记录类型"] == "F"]
         assert (freeze["冻结法院"], freeze["冻结顺位"]) == ("闽0603", "首冻")
@@ -317,9 +351,14 @@ async def test_deduct_takes_the_courts_own_frozen_money_first(app: Starlette) ->
         await client.put("/_admin/faults", json={"complete_after_ms": 0})
         await order(client, "冻结", key="f1", fen=40_000)
         await order(client, "冻结", key="f2", fen=10_000, court="闽0603", case=OTHER_CASE)
-        taken = await order(client, "扣划", key="d1", fen=40_000)
+        taken, promoted = await order_lines(client, "扣划", key="d1", fen=40_000)
         assert (taken["金额"], taken["余额"]) == ("40000", "60000")
         # all the money it froze is deducted: that freeze ends and the waiting one takes effect
+        assert (promoted["冻结法院"], promoted["冻结顺位"], promoted["金额"]) == (
+            "闽0603",
+            "首冻",
+            "10000",
+        )
         lines = await accounts(client, (DEBTOR, "陈某某", "个人"))
         freezes = [(r["冻结法院"], r["冻结顺位"], r["冻结金额"]) for r in lines[1:]]
         assert freezes == [("闽0603", "首冻", "10000")]

@@ -82,6 +82,13 @@ async def test_intake_answer_and_rating_in_the_console(centre: Centre) -> None:
         assert CASE in home.text and TICKET_LINK.findall(home.text) == [ticket_id]
         detail = await applicant.get(f"/console/tickets/{ticket_id}")
         assert "案款已到账，三个工作日内发放。" in detail.text and "评价答复" in detail.text
+        # answered: rated, not urged (no form; a stale form's post is told why)
+        assert 'id="urge-form"' not in detail.text
+        urged = await applicant.post(
+            f"/console/tickets/{ticket_id}/urge", data={"csrf": csrf_of(detail.text)}
+        )
+        assert urged.status_code == 409
+        assert "该诉求已答复，不能催办" in urged.text and "评1分或2分" in urged.text
         rated = await applicant.post(
             f"/console/tickets/{ticket_id}/rate",
             data={"csrf": csrf_of(detail.text), "rating": "1", "comment": "仍未收到"},
@@ -89,6 +96,7 @@ async def test_intake_answer_and_rating_in_the_console(centre: Centre) -> None:
         assert rated.status_code == 303
         after = await applicant.get(rated.headers["location"])
         assert "重新办理" in after.text and "仍未收到" in after.text
+        assert 'id="urge-form"' in after.text  # reopened: waiting for an answer again
         # an online request of their own
         posted = await applicant.post(
             "/console/my/tickets",

@@ -142,6 +142,22 @@ async def test_reply_urge_rate_one_reopens_then_closes(centre: Centre) -> None:
     assert "已答复" in texts[1]
 
 
+async def test_an_answered_ticket_is_rated_not_urged(centre: Centre) -> None:
+    ticket = await centre.open(centre.officer, channel="HOTLINE", category="FUNDS")
+    ok(await centre.gql(REPLY, {"id": ticket["id"], "r": "案款将于下周发放。"}, centre.officer))
+    for token in (centre.applicant, centre.officer):
+        refused = await centre.gql(URGE, {"id": ticket["id"], "n": "还没收到"}, token)
+        assert error(refused)["code"] == "CONFLICT"
+    seen = ok(await centre.gql(GET, {"id": ticket["id"]}, centre.officer))["ticket"]
+    assert seen["status"] == "REPLIED" and seen["urgeCount"] == 0
+    assert "URGED" not in kinds(seen)
+    # unsatisfied, the applicant rates it: back to the officer, and it may be urged again
+    ok(await centre.gql(RATE, {"id": ticket["id"], "r": 2, "c": "仍未收到"}, centre.applicant))
+    urged = ok(await centre.gql(URGE, {"id": ticket["id"]}, centre.applicant))["urgeTicket"]
+    assert urged["status"] == "REOPENED" and urged["urgeCount"] == 1
+    assert kinds(urged)[-1] == "URGED"
+
+
 async def test_urging_an_overdue_ticket_escalates_to_the_head(centre: Centre) -> None:
     ticket = await centre.open(
         centre.officer,

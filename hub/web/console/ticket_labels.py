@@ -65,6 +65,9 @@ HINTS = {
 CONFLICTS = {
     "this ticket is not waiting for an answer": "该诉求已答复或已办结，无需再次答复。",
     "this ticket is closed": "该诉求已办结，不能催办。",
+    "this ticket is answered: rate the answer instead": (
+        "该诉求已答复，不能催办。如对答复不满意，请评价：评1分或2分的，诉求将退回重新办理。"
+    ),
     "only an answered ticket is rated": "诉求答复后才能评价。",
     "this idempotency key was used for another ticket": "该表单已提交过，请刷新页面后重新填写。",
 }
