@@ -162,7 +162,10 @@ def selected_capabilities(info: Info) -> set[CapabilitySpec]:
 def fetcher(info: Info) -> DossierFetcher:
     """The request's one fetcher, so every dossier in it shares its batches."""
     ctx = info.context
-    return ctx.setdefault(FETCHER, lambda: DossierFetcher(ctx.hub, ctx.principal))
+    # committed once, at the operation's end, with its other audited reads (AuditedReads)
+    return ctx.setdefault(
+        FETCHER, lambda: DossierFetcher(ctx.hub, ctx.principal, commit_at_end=True)
+    )
 
 
 def report_partial(info: Info, errors: Iterable[UpstreamError]) -> None:
