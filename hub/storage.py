@@ -7,6 +7,7 @@ URL a user writes is translated here, once.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -33,6 +35,30 @@ def async_url(url: str) -> URL:
     if driver in ("postgresql", "postgres", "postgresql+psycopg2"):
         return parsed.set(drivername="postgresql+asyncpg")
     return parsed
+
+
+# A pooled PostgreSQL connection idle longer than this is pinged before use (a restarted
+# server or a dropped link shows here, not in the request's first statement). One used
+# moments ago is not: under load that ping was three round trips (BEGIN, ";", ROLLBACK)
+# before nearly every transaction. A link lost in between still fails its statement, and
+# the pool then renews every connection older than the failure.
+PING_AFTER_IDLE_S = 2.0
+_CHECKED_IN_AT = "hub.checked_in_at"
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    at = record.info.get(_CHECKED_IN_AT)
+    if at is None or time.monotonic() - at < PING_AFTER_IDLE_S:
+        return  # new, or back in the pool only moments ago
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:
+        # the pool drops this connection and checks out another (up to three times)
+        raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -65,8 +91,11 @@ class Database:
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 10}
         else:
-            kwargs.update(pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+            kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if not self.is_sqlite:
+            event.listen(self.engine.sync_engine.pool, "checkin", _note_checkin)
+            event.listen(self.engine.sync_engine.pool, "checkout", _ping_if_idle)
         self.reader: AsyncEngine = self.engine
         if self.is_sqlite:
             # SQLite in WAL mode fails a deferred transaction that reads, then writes
