@@ -198,6 +198,19 @@ async def test_only_selected_capabilities_are_consulted(scene: Scene) -> None:
     assert [s["agency"]["id"] for s in body["data"]["dossier"]["sources"]] == ["police-fujian"]
     assert (await scene.requests())["tax"] == after["tax"]
 
+    # A named fragment's fields count; @include decided by a variable is honoured.
+    query = (
+        "query($c: String!, $i: String!, $tax: Boolean!) {"
+        " dossier(caseNumber: $c, idNumber: $i) {"
+        " ...Asked tax @include(if: $tax) { arrears } sources { agency { id } } } }"
+        " fragment Asked on Dossier { credit { listed } }"
+    )
+    for tax, expected in ((False, ["credit-fujian"]), (True, ["tax-fujian", "credit-fujian"])):
+        body = await scene.hub.gql(query, {"c": CASE, "i": CHEN, "tax": tax}, token=scene.officer)
+        assert "errors" not in body, body
+        asked = [s["agency"]["id"] for s in body["data"]["dossier"]["sources"]]
+        assert sorted(asked) == sorted(expected), tax
+
 
 async def test_refused_reads_call_no_agency_and_write_nothing(scene: Scene) -> None:
     hub = scene.hub
