@@ -30,6 +30,7 @@ from strawberry.types.enum import has_enum_definition
 
 from adapters.sdk.declare import CapabilitySpec
 from hub import dossier as service
+from hub import read_audit
 from hub.errors import UpstreamError
 from hub.fetcher import DossierFetcher
 from hub.models import Case as CaseRow
@@ -204,9 +205,11 @@ def selected_capabilities(info: Info) -> set[CapabilitySpec]:
 def fetcher(info: Info) -> DossierFetcher:
     """The request's one fetcher, so every dossier in it shares its batches."""
     ctx = info.context
-    # committed once, at the operation's end, with its other audited reads (AuditedReads)
+    # Committed once, at the operation's end, with its other audited reads, by AuditedReads
+    # (whose batch is running then); without it, each dossier read commits its own writes.
     return ctx.setdefault(
-        FETCHER, lambda: DossierFetcher(ctx.hub, ctx.principal, commit_at_end=True)
+        FETCHER,
+        lambda: DossierFetcher(ctx.hub, ctx.principal, commit_at_end=read_audit.batching()),
     )
 
 
