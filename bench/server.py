@@ -27,7 +27,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from hub.logs import configure_logging
-from hub.server import dispatcher_service, run
+from hub.server import dispatcher_service, freeze_startup_heap, run
 from hub.settings import load_settings
 from hub.storage import async_url
 from hub.web.app import Service, create_app
@@ -120,6 +120,7 @@ async def serve_hub(
     configure_logging(settings)
     services: list[Service] = [dispatcher_service()] if dispatcher else []
     app = create_app(settings, services=services, extensions=extensions)
+    freeze_startup_heap()  # as ``hub serve`` does
     await _uvicorn(app, port).serve()
 
 

@@ -28,7 +28,9 @@ is the whole service (the graph and the console both call it):
 * **Audit.** One ``dossier.read`` entry per read and one ``agency.read`` per
   upstream exchange, written with the snapshots in one transaction per
   request and appended behind one chain-head bump (``audit.record_many``);
-  no answer is returned before its audit entries are committed.
+  no answer is returned before its audit entries are committed: here, or, for
+  a fetcher made ``commit_at_end`` (the graph's), by the request before it
+  answers (with the request's other audited reads, in the same transaction).
 """
 
 from __future__ import annotations
@@ -184,12 +186,20 @@ async def read_party_dossier(
     subject = Subject(party.id_number, party.name, SubjectKind(party.kind))
     wanted = frozenset(capabilities)
     asked = [a for a in hub.agencies if a.capabilities & wanted]
-    answers = await asyncio.gather(
-        *(_ask(fetcher, a, sorted(a.capabilities & wanted), subject, case.number) for a in asked)
-    )
-    result = _assemble(case, party, subject, wanted, answers)
-    fetcher.queue(_audit_read(principal, result))
-    await fetcher.commit()
+    fetcher.hold()  # this read's commit writes its exchanges' entries too
+    try:
+        answers = await asyncio.gather(
+            *(
+                _ask(fetcher, a, sorted(a.capabilities & wanted), subject, case.number)
+                for a in asked
+            )
+        )
+        result = _assemble(case, party, subject, wanted, answers)
+        fetcher.queue(_audit_read(principal, result))
+        if not fetcher.commit_at_end:  # else the request commits before it answers
+            await fetcher.commit()
+    finally:
+        fetcher.release()
     return result
 
 

@@ -16,6 +16,13 @@ context; ``hub.dossier`` makes its own when given none):
   readers' own entries (``queue``) go out together, one transaction per
   flush, the audit entries behind one chain-head bump
   (``audit.record_many``); ``commit`` returns once they are written.
+* **One flush per request.** While someone ``hold``s the fetcher (a reader
+  between its loads and its ``commit``; the request itself when made with
+  ``commit_at_end``, until ``close``) finished exchanges leave their writes
+  queued for that commit instead of each flushing on its own. Once nobody
+  holds it (every reader done, cancelled or failed), whatever is still queued
+  or still to come is written without anyone waiting for it: an exchange
+  made is an exchange audited.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -68,9 +75,12 @@ class DossierFetcher:
     one. A subject asked twice in one request is fetched once.
     """
 
-    def __init__(self, hub: HubState, principal: Principal) -> None:
+    def __init__(self, hub: HubState, principal: Principal, *, commit_at_end: bool = False) -> None:
         self.hub = hub
         self.principal = principal
+        # made for one request whose end commits (``close``); its readers don't
+        self.commit_at_end = commit_at_end
+        self._holds = 1 if commit_at_end else 0
         self._results: dict[tuple[str, CapabilitySpec, str], _Pending] = {}
         self._pending: dict[tuple[str, CapabilitySpec], dict[str, _Pending]] = {}
         self._writes: list[Write | audit.AuditRecord] = []
@@ -126,6 +136,25 @@ class DossierFetcher:
         if self._broken is not None:
             raise self._broken
 
+    def hold(self) -> None:
+        """Someone will ``commit`` later: finished exchanges leave their writes to it."""
+        self._holds += 1
+
+    def release(self) -> None:
+        """Undo one ``hold``; with no holder left, writes still queued go out by themselves."""
+        self._holds -= 1
+        if self._holds == 0 and self._committed < self._queued:
+            self._spawn(self._commit_unattended())
+
+    async def close(self, records: Iterable[audit.AuditRecord] = ()) -> None:
+        """The request's end (``commit_at_end``): queue ``records``, commit everything queued."""
+        try:
+            for record in records:
+                self.queue(record)
+            await self.commit()
+        finally:
+            self.release()
+
     def queue(self, write: Write | audit.AuditRecord) -> None:
         """Add a write or an audit entry to the next flush; ``commit`` waits for it."""
         self._writes.append(write)
@@ -157,8 +186,13 @@ class DossierFetcher:
         size = max(1, agency.adapter.max_batch)
         chunks = [batch[i : i + size] for i in range(0, len(batch), size)]
         await asyncio.gather(*(self._exchange(agency, capability, c) for c in chunks))
-        # Written now, while slower agencies are still answering (and even if every
-        # reader has gone); a failure reaches the readers through their own commit.
+        if self._holds == 0:
+            # Nobody will commit for this exchange (its readers are gone, or loaded
+            # without holding): written now all the same.
+            await self._commit_unattended()
+
+    async def _commit_unattended(self) -> None:
+        # a failure reaches the readers through their own commit, if any is left
         with contextlib.suppress(Exception):
             await self.commit()
 

@@ -38,6 +38,11 @@ def batched() -> Iterator[dict[tuple[object, ...], AuditRecord]]:
         _batch.reset(token)
 
 
+def batching() -> bool:
+    """Whether a batch is running here (and will be written when it ends)."""
+    return _batch.get() is not None
+
+
 async def flush(db: Database, reads: dict[tuple[object, ...], AuditRecord]) -> None:
     if reads:
         records = list(reads.values())

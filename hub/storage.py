@@ -7,6 +7,7 @@ URL a user writes is translated here, once.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,6 +37,34 @@ def async_url(url: str) -> URL:
     return parsed
 
 
+# A pooled PostgreSQL connection idle longer than this is pinged before use (a restarted
+# server or a dropped link shows here, not in the request's first statement). One used
+# moments ago is not: under load that ping was three round trips (BEGIN, ";", ROLLBACK)
+# before nearly every transaction. A connection the server closed meanwhile is refused
+# all the same (asyncpg learns of the close as it happens: no round trip); a link lost
+# silently in between fails its statement, and the pool then renews every connection
+# older than the failure.
+PING_AFTER_IDLE_S = 2.0
+_CHECKED_IN_AT = "hub.checked_in_at"
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _check_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    if record.driver_connection.is_closed():  # the asyncpg connection
+        raise DisconnectionError("the server closed this connection")
+    at = record.info.get(_CHECKED_IN_AT)
+    if at is None or time.monotonic() - at < PING_AFTER_IDLE_S:
+        return  # new, or back in the pool only moments ago
+    try:
+        dbapi_connection.ping()
+    except Exception as exc:
+        # the pool drops this connection and checks out another (up to three times)
+        raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the one writer; busy_timeout makes writers queue
@@ -45,14 +74,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
-
-
-def _refuse_closed(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
-    """A pooled connection the server has closed (a restart, an idle timeout) is replaced
-    at checkout: asyncpg learns of the close as it happens, so this costs no round trip,
-    where a pre-ping costs three (BEGIN, a query, ROLLBACK) on every checkout."""
-    if record.driver_connection.is_closed():  # the asyncpg connection
-        raise DisconnectionError("the server closed this connection")
 
 
 def _sqlite_manual_begin(dbapi_connection: Any, _record: Any) -> None:
@@ -77,7 +98,8 @@ class Database:
             kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
         if self.is_postgres:
-            event.listen(self.engine.sync_engine, "checkout", _refuse_closed)
+            event.listen(self.engine.sync_engine.pool, "checkin", _note_checkin)
+            event.listen(self.engine.sync_engine.pool, "checkout", _check_out)
         self.reader: AsyncEngine = self.engine
         if self.is_sqlite:
             # SQLite in WAL mode fails a deferred transaction that reads, then writes

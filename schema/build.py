@@ -6,9 +6,10 @@ from functools import partial
 from typing import Any, Literal
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLEnumType, GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema_converter import CustomGraphQLEnumType
 from strawberry.types import ExecutionContext
 
 from schema.agencies import AgencyQuery
@@ -75,10 +76,31 @@ def build_schema(
         partial(ValidationCache, maxsize=QUERY_CACHE),
     ]
     exts: list[Any] = [*caches, InputHygiene, AuditedReads, *(extensions or []), PartialErrors]
-    return HubSchema(
+    schema = HubSchema(
         query=Query,
         mutation=Mutation,
         config=config,
         extensions=exts,
         federation_version=FEDERATION_VERSION,
     )
+    _enum_names_by_lookup(schema)
+    return schema
+
+
+def _enum_names_by_lookup(schema: strawberry.Schema) -> None:
+    """An enum member shown by one lookup of its value's name.
+
+    strawberry names a member by comparing it with every value of its enum in turn,
+    and a full dossier shows a few hundred (states, capabilities, actions, match
+    kinds); graphql-core's own coercion looks the value up in a dict. The member's
+    value is handed to that: the same name, or the same error for a stranger.
+    """
+    for named in schema._schema.type_map.values():
+        if isinstance(named, CustomGraphQLEnumType):
+            named.coerce_output_value = partial(_enum_name, named)  # type: ignore[method-assign]
+
+
+def _enum_name(enum_type: CustomGraphQLEnumType, output_value: Any) -> str:
+    if isinstance(output_value, enum_type.wrapped_cls):
+        output_value = output_value.value
+    return GraphQLEnumType.coerce_output_value(enum_type, output_value)

@@ -14,13 +14,23 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    BooleanValueNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    SelectionNode,
+    SelectionSetNode,
+    VariableNode,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.types.enum import has_enum_definition
-from strawberry.types.nodes import SelectedField, Selection
 
 from adapters.sdk.declare import CapabilitySpec
 from hub import dossier as service
+from hub import read_audit
 from hub.errors import UpstreamError
 from hub.fetcher import DossierFetcher
 from hub.models import Case as CaseRow
@@ -135,22 +145,55 @@ def _dossier_type(capabilities: list[CapabilitySpec]) -> tuple[type, dict[str, C
 # -- resolvers -----------------------------------------------------------------------------------
 
 
-def _fields(selections: Iterable[Selection]) -> Iterator[str]:
-    for selection in selections:
-        directives: dict[str, Any] = selection.directives or {}
-        if directives.get("skip", {}).get("if") or directives.get("include", {}).get("if") is False:
+def _flag(node: SelectionNode, directive: str, variables: dict[str, Any]) -> bool | None:
+    """``@skip``/``@include``'s ``if`` on ``node`` (a literal or a variable), None without it."""
+    for used in node.directives or ():
+        if used.name.value == directive:
+            for argument in used.arguments or ():
+                if argument.name.value == "if":
+                    value = argument.value
+                    if isinstance(value, VariableNode):
+                        return bool(variables.get(value.name.value))
+                    return isinstance(value, BooleanValueNode) and value.value
+    return None
+
+
+def _included(node: SelectionNode, variables: dict[str, Any]) -> bool:
+    if not node.directives:
+        return True
+    skipped = _flag(node, "skip", variables) is True
+    return not skipped and _flag(node, "include", variables) is not False
+
+
+def _fields(
+    selection_set: SelectionSetNode | None,
+    fragments: dict[str, FragmentDefinitionNode],
+    variables: dict[str, Any],
+) -> Iterator[str]:
+    """The names of the fields selected directly in ``selection_set``, fragments' too."""
+    for node in selection_set.selections if selection_set is not None else ():
+        if not _included(node, variables):
             continue
-        if isinstance(selection, SelectedField):
-            yield selection.name
-        else:  # fragments: their fields count as selected
-            yield from _fields(selection.selections)
+        if isinstance(node, FieldNode):
+            yield node.name.value
+        elif isinstance(node, InlineFragmentNode):
+            yield from _fields(node.selection_set, fragments, variables)
+        elif isinstance(node, FragmentSpreadNode):
+            fragment = fragments.get(node.name.value)
+            if fragment is not None:
+                yield from _fields(fragment.selection_set, fragments, variables)
 
 
 def selected_capabilities(info: Info) -> set[CapabilitySpec]:
-    """The capabilities the Dossier fields under the current field ask for."""
+    """The capabilities the Dossier fields under the current field ask for.
+
+    Read off the query's syntax tree one level down (``info.selected_fields`` converts
+    the whole subtree below, every record's every field, to ask this).
+    """
+    raw = info._raw_info
     wanted: set[CapabilitySpec] = set()
-    for selection in info.selected_fields:
-        for name in _fields(selection.selections):
+    for field_node in raw.field_nodes:
+        for name in _fields(field_node.selection_set, raw.fragments, info.variable_values):
             capability = FIELD_CAPABILITIES.get(name)
             if capability is not None:
                 wanted.add(capability)
@@ -162,7 +205,12 @@ def selected_capabilities(info: Info) -> set[CapabilitySpec]:
 def fetcher(info: Info) -> DossierFetcher:
     """The request's one fetcher, so every dossier in it shares its batches."""
     ctx = info.context
-    return ctx.setdefault(FETCHER, lambda: DossierFetcher(ctx.hub, ctx.principal))
+    # Committed once, at the operation's end, with its other audited reads, by AuditedReads
+    # (whose batch is running then); without it, each dossier read commits its own writes.
+    return ctx.setdefault(
+        FETCHER,
+        lambda: DossierFetcher(ctx.hub, ctx.principal, commit_at_end=read_audit.batching()),
+    )
 
 
 def report_partial(info: Info, errors: Iterable[UpstreamError]) -> None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import copy
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from hub.audit import verify_chain
+from hub.models import AuditEntry
 from mocks.runner import MockCluster
 from tests.dossier.conftest import (
     API_AGENCIES,
@@ -198,6 +201,19 @@ async def test_only_selected_capabilities_are_consulted(scene: Scene) -> None:
     assert [s["agency"]["id"] for s in body["data"]["dossier"]["sources"]] == ["police-fujian"]
     assert (await scene.requests())["tax"] == after["tax"]
 
+    # A named fragment's fields count; @include decided by a variable is honoured.
+    query = (
+        "query($c: String!, $i: String!, $tax: Boolean!) {"
+        " dossier(caseNumber: $c, idNumber: $i) {"
+        " ...Asked tax @include(if: $tax) { arrears } sources { agency { id } } } }"
+        " fragment Asked on Dossier { credit { listed } }"
+    )
+    for tax, expected in ((False, ["credit-fujian"]), (True, ["tax-fujian", "credit-fujian"])):
+        body = await scene.hub.gql(query, {"c": CASE, "i": CHEN, "tax": tax}, token=scene.officer)
+        assert "errors" not in body, body
+        asked = [s["agency"]["id"] for s in body["data"]["dossier"]["sources"]]
+        assert sorted(asked) == sorted(expected), tax
+
 
 async def test_refused_reads_call_no_agency_and_write_nothing(scene: Scene) -> None:
     hub = scene.hub
@@ -302,3 +318,42 @@ def test_money_is_decimal_in_the_service() -> None:
     )
     assert merged is not None and merged.arrears == Decimal("0.30")
     assert [r.year for r in merged.records] == [2022, 2023]
+
+
+async def test_the_graphs_read_is_written_in_one_transaction_with_its_audited_reads(
+    scene: Scene, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from hub import read_audit
+    from hub.fetcher import DossierFetcher
+
+    flushed: list[str] = []
+    real_flush = DossierFetcher._flush
+    real_reads = read_audit.flush
+
+    async def fetcher_flush(self: DossierFetcher, done: Any) -> None:
+        flushed.append("fetcher")
+        await real_flush(self, done)
+
+    async def reads_flush(db: Any, reads: Any) -> None:
+        flushed.append("reads")
+        await real_reads(db, reads)
+
+    monkeypatch.setattr(DossierFetcher, "_flush", fetcher_flush)
+    monkeypatch.setattr(read_audit, "flush", reads_flush)
+    body = await scene.dossier("subject { idNumber } credit { listed } vehicles { plate }")
+    assert "errors" not in body, body
+    assert body["data"]["dossier"]["subject"]["idNumber"] == CHEN
+    assert flushed == ["fetcher"]
+    async with scene.hub.state.db.session() as session:
+        rows = await session.execute(
+            select(AuditEntry.action, AuditEntry.subject).where(
+                AuditEntry.action.in_(["case.read", "dossier.read", "agency.read"])
+            )
+        )
+        written = sorted((action, subject) for action, subject in rows)
+    assert written == [
+        ("agency.read", CHEN),
+        ("agency.read", CHEN),
+        ("case.read", CHEN),  # the full ID number shown
+        ("dossier.read", CHEN),
+    ]

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import ClassVar
 
 import pytest
+from sqlalchemy import select
 
 from adapters.sdk.base import Adapter
 from adapters.sdk.config import AgencyConfig
@@ -26,6 +27,7 @@ from hub.agencies import Agency, AgencyDirectory
 from hub.auth import Principal, Role, create_principal
 from hub.dossier import DossierFetcher, SourceState, read_dossier
 from hub.errors import UpstreamUnavailable
+from hub.models import AuditEntry
 from hub.settings import Settings
 from hub.state import HubState
 from hub.storage import Database
@@ -198,3 +200,73 @@ async def test_an_adapter_bug_is_an_error_of_that_agency_only(world: World) -> N
     }
     [error] = result.errors
     assert error.code == "UPSTREAM_UNAVAILABLE" and CHEN not in error.message
+
+
+async def _actions(world: World) -> list[tuple[str, str | None]]:
+    async with world.hub.db.session() as session:
+        rows = await session.execute(
+            select(AuditEntry.action, AuditEntry.target)
+            .where(AuditEntry.action.in_(["agency.read", "dossier.read"]))
+            .order_by(AuditEntry.id)
+        )
+        return [(action, target) for action, target in rows]
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    for _ in range(500):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("never happened")
+
+
+def _count_flushes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    flushes: list[int] = []
+    real = DossierFetcher._flush
+
+    async def counted(self: DossierFetcher, done: asyncio.Future[None]) -> None:
+        flushes.append(self._queued - self._committed)
+        await real(self, done)
+
+    monkeypatch.setattr(DossierFetcher, "_flush", counted)
+    return flushes
+
+
+async def test_a_read_writes_its_exchanges_and_itself_in_one_flush(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    flushes = _count_flushes(monkeypatch)
+    # fake-2 answers well after the others (its three calls and the test meet at the gate)
+    gate = asyncio.Barrier(4)
+    world.scripts["fake-2"].gate = gate
+    reader = asyncio.create_task(read_dossier(world.hub, world.officer, CASE, CHEN, ALL))
+    await _until(lambda: gate.n_waiting == 3)  # fake-2's three calls wait; the rest answered
+    await asyncio.sleep(0.05)
+    await gate.wait()
+    await reader
+    assert len(flushes) == 1
+    actions = await _actions(world)
+    assert sorted(a for a, _ in actions) == ["agency.read"] * 9 + ["dossier.read"]
+
+
+async def test_a_read_cancelled_midway_still_audits_what_was_asked(world: World) -> None:
+    # fake-2 waits until released: the reader is cancelled while fake-0 and fake-1 have answered
+    gate = asyncio.Barrier(2)
+    world.scripts["fake-2"].gate = gate
+    fetcher = DossierFetcher(world.hub, world.officer, commit_at_end=True)
+    reader = asyncio.create_task(
+        read_dossier(world.hub, world.officer, CASE, CHEN, {Capability.CREDIT}, fetcher)
+    )
+    await _until(lambda: gate.n_waiting == 1)
+    await asyncio.sleep(0.05)
+    reader.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await reader
+    fetcher.release()  # the request ends without committing (what AuditedReads does)
+    await gate.wait()  # fake-2 answers now, after its reader has gone
+    for _ in range(200):
+        if len(await _actions(world)) == 3:
+            break
+        await asyncio.sleep(0.02)
+    targets = sorted(t for a, t in await _actions(world) if a == "agency.read")
+    assert targets == ["fake-0", "fake-1", "fake-2"]  # no dossier.read: nothing was shown
