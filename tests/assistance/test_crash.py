@@ -58,9 +58,10 @@ def write_config(path: Path, cluster: MockCluster, public_url: str) -> Path:
 class HubProcess:
     """One ``hub`` subprocess, its output in a log file."""
 
-    def __init__(self, args: list[str], log: Path) -> None:
+    def __init__(self, args: list[str], log: Path, env: dict[str, str] | None = None) -> None:
         self.args = args
         self.log = log
+        self.env = env or {}
         self.proc: asyncio.subprocess.Process | None = None
         self._out: IO[bytes] | None = None
 
@@ -68,6 +69,7 @@ class HubProcess:
         self._out = self.log.open("ab")
         env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
         env["PYTHONUNBUFFERED"] = "1"  # what was logged survives a SIGKILL
+        env.update(self.env)
         self.proc = await asyncio.create_subprocess_exec(
             HUB, *self.args, stdout=self._out, stderr=asyncio.subprocess.STDOUT, env=env
         )
@@ -269,7 +271,9 @@ async def test_two_workers_share_the_queue_and_survive_a_kill(
         serve = HubProcess(
             ["serve", *db, "--port", str(port), "--no-dispatcher"], tmp_path / "serve.log"
         )
-        workers = [HubProcess(["worker", *db], tmp_path / f"worker-{i}.log") for i in (1, 2)]
+        # small claims: a worker that wakes first cannot take the whole queue at once
+        small = {"HUB_DISPATCHER_BATCH": "10"}
+        workers = [HubProcess(["worker", *db], tmp_path / f"worker-{i}.log", small) for i in (1, 2)]
         running.extend([serve, *workers])
         for proc in (serve, *workers):
             await proc.start()
@@ -283,7 +287,7 @@ async def test_two_workers_share_the_queue_and_survive_a_kill(
         await creator.create_all(list(range(TOTAL)))
         assert creator.confirmed == set(range(TOTAL))  # the server was not killed
         await killer
-        restarted = HubProcess(["worker", *db], tmp_path / "worker-1b.log")
+        restarted = HubProcess(["worker", *db], tmp_path / "worker-1b.log", small)
         running.append(restarted)
         await restarted.start()
         await settle(creator, admin)
