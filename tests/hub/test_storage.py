@@ -17,6 +17,16 @@ async def _backend_pid(db: Database) -> int:
         return int((await session.execute(text("SELECT pg_backend_pid()"))).scalar_one())
 
 
+async def _terminate(database_url: str, pid: int) -> None:
+    """End server process ``pid``'s session from another connection (a restart, in small)."""
+    other = Database(database_url)
+    try:
+        async with other.session() as session:
+            await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        await other.dispose()
+
+
 async def test_a_connection_killed_while_idle_is_replaced_before_use(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -26,12 +36,7 @@ async def test_a_connection_killed_while_idle_is_replaced_before_use(
         pytest.skip("SQLite has no server to lose")
     try:
         pid = await _backend_pid(db)
-        other = Database(database_url)
-        try:
-            async with other.session() as session:
-                await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        finally:
-            await other.dispose()
+        await _terminate(database_url, pid)
         monkeypatch.setattr(storage, "PING_AFTER_IDLE_S", 0.0)  # it has been idle long enough
         # the dead connection fails its ping; the pool opens a new one and the read succeeds
         assert await _backend_pid(db) != pid
@@ -74,12 +79,7 @@ async def test_a_connection_the_server_closed_moments_ago_is_replaced_without_a_
         pytest.skip("SQLite has no server to lose")
     try:
         pid = await _backend_pid(db)
-        other = Database(database_url)
-        try:
-            async with other.session() as session:
-                await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        finally:
-            await other.dispose()
+        await _terminate(database_url, pid)
         await asyncio.sleep(0.2)  # the close reaches the idle connection's socket
         monkeypatch.setattr(storage, "PING_AFTER_IDLE_S", 3600.0)  # no ping would be sent
         # asyncpg saw the close: the pool refuses that connection at checkout, not the read
