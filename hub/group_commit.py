@@ -21,6 +21,7 @@ again alone: no job fails for another's fault.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeAlias, TypeVar
@@ -83,7 +84,10 @@ class GroupCommit(Generic[J, R]):
         waiting: _Waiting[J, R] = _Waiting(job, loop.create_future())
         self._queue.append(waiting)
         if self._task is None or self._task.done():
-            self._task = loop.create_task(self._drain(), name="group-commit")
+            # a context of its own: the first caller's log bindings are not the batches'
+            self._task = loop.create_task(
+                self._drain(), name="group-commit", context=contextvars.Context()
+            )
         # a caller that goes away does not take its job out of a batch being written
         return await asyncio.shield(waiting.future)
 

@@ -190,9 +190,12 @@ async def _write(
     principal: Principal,
     checked: _Checked,
     audits: list[audit.AuditRecord] | None = None,
+    log_id: str | None = None,
 ) -> AssistanceRequest:
     """The request, its events, audit entry and outbox row. The entry is recorded now,
-    or added to ``audits`` for the caller to record with others."""
+    or added to ``audits`` for the caller to record with others. ``log_id``: the id of
+    the HTTP request that asked for it (the current one by default), which the
+    delivery's log lines carry."""
     clean, case, party = checked.clean, checked.case, checked.party
     now = utcnow()
     agency = clean.agency
@@ -241,7 +244,7 @@ async def _write(
     else:
         audits.append(entry)
     if agency.is_api:
-        payload = {"request_id": current_request_id()}  # the delivery's log lines carry it
+        payload = {"request_id": log_id or current_request_id()}
         session.add(
             OutboxEntry(request_id=row.id, task="deliver", payload=payload, available_at=now)
         )
@@ -274,6 +277,7 @@ class _Job:
     principal: Principal
     data: RequestData
     clean: CleanRequest
+    log_id: str | None  # the asking HTTP request's id (the batch runs in a task of its own)
 
 
 # (the request, its case, whether this job created it)
@@ -306,7 +310,8 @@ def _batcher(hub: HubState) -> GroupCommit[_Job, _Made]:
                 return Done((checked, case, False))
 
             async def write(audits: list[audit.AuditRecord]) -> _Made:
-                return await _write(session, hub, job.principal, checked, audits), case, True
+                row = await _write(session, hub, job.principal, checked, audits, job.log_id)
+                return row, case, True
 
             return write
 
@@ -333,7 +338,8 @@ async def create_request_of_case(
     policy.require_court_officer(principal)
     clean = _validate(hub, data)
     try:
-        row, case, created = await _batcher(hub).submit(_Job(principal, data, clean))
+        job = _Job(principal, data, clean, current_request_id())
+        row, case, created = await _batcher(hub).submit(job)
     except IntegrityError:
         # the same key, created concurrently by another process: that transaction won
         async with hub.db.session() as session:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from adapters.sdk.config import AgencyConfig
 from hub.audit import AuditRecord
 from hub.group_commit import Check, Done, GroupCommit, Step
 from hub.models import AssistanceRequest, AuditEntry, OutboxEntry, RequestEvent
@@ -17,6 +18,7 @@ from hub.request_creation import BATCHER
 from hub.storage import Database
 from tests.assistance.loop import (
     CONSOLE_AGENCY,
+    CREATE,
     ZHOU,
     Loop,
     code,
@@ -155,3 +157,42 @@ async def test_a_caller_that_goes_away_does_not_undo_its_creation(loop: Loop) ->
         loop.live.state.db, AssistanceRequest
     )
     assert after == before + 1  # one request (a console agency's: no outbox row)
+
+
+async def test_each_creation_in_a_batch_keeps_its_own_request_id(database_url: str) -> None:
+    """The delivery's log lines carry the id of the HTTP request that asked for it, even
+    when the creation was written by a batch another request started."""
+    api_registry = AgencyConfig(
+        id="realestate-api",
+        kind="realestate",
+        name="漳州市不动产登记中心",
+        registry="350600",
+        jurisdiction="350600",
+        channel="api",
+        base_url="http://127.0.0.1:9",  # never reached: no dispatcher runs here
+    )
+    async with start_hub(database_url, agencies=[console_agency(), api_registry]) as live:
+        loop = await file_case(live)
+        order = {**QUERY, "agencyId": "realestate-api"}
+
+        async def create(n: int) -> tuple[str, str]:
+            response = await live.client.post(
+                "/graphql",
+                json={
+                    "query": CREATE,
+                    "variables": {"input": {"caseNumber": loop.number, **order}},
+                },
+                headers={"Authorization": f"Bearer {loop.court}", "X-Request-Id": f"ask-{n}"},
+            )
+            return f"ask-{n}", data(response.json())["createAssistanceRequest"]["id"]
+
+        made = dict(await asyncio.gather(*(create(n) for n in range(8))))
+        async with live.state.db.session() as session:
+            rows = (
+                await session.scalars(
+                    select(OutboxEntry).where(OutboxEntry.request_id.in_(made.values()))
+                )
+            ).all()
+        assert {row.request_id: row.payload["request_id"] for row in rows} == {
+            request: asked for asked, request in made.items()
+        }
