@@ -65,7 +65,9 @@ class _Result(BaseModel):
 
 class FreezeResult(_Result):
     rank: Literal["FIRST", "WAITING"] = Field(
-        title="冻结顺位", description="FIRST (首冻) or WAITING (轮候)"
+        title="冻结顺位",
+        description="FIRST (首冻) or WAITING (轮候)",
+        json_schema_extra={"labels": {"FIRST": "首冻", "WAITING": "轮候"}},
     )
     amount: Decimal = Field(title="冻结金额（元）", description="冻结金额，元 (yuan frozen)")
     expires_on: date | None = Field(

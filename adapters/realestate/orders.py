@@ -39,7 +39,11 @@ class SealResult(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    rank: Literal["FIRST", "WAITING"] | None = Field(default=None, title="查封顺位")
+    rank: Literal["FIRST", "WAITING"] | None = Field(
+        default=None,
+        title="查封顺位",
+        json_schema_extra={"labels": {"FIRST": "首封", "WAITING": "轮候"}},
+    )
 
     @field_validator("rank", mode="before")
     @classmethod

@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from adapters.bank import BankAdapter
 from adapters.police import PoliceAdapter
 from adapters.realestate import RealEstateAdapter
 from adapters.sdk.standard import STANDARD_ACTIONS
@@ -41,6 +42,14 @@ def test_the_form_is_drawn_from_the_result_model() -> None:
     assert [v for v, _ in fields["rank"].choices] == ["FIRST", "WAITING"]
     assert fields["expires_on"].kind == "date" and fields["expires_on"].title == "查封到期日"
     assert result_fields(STANDARD_ACTIONS["TAX_ASSIST"]) == []
+
+
+def test_a_kind_names_its_own_choices() -> None:
+    """A registry's first rank is 首封, a bank's 首冻: each kind's words, not a mix."""
+    seal = {f.name: f for f in result_fields(SEAL)}["rank"]
+    freeze = {f.name: f for f in result_fields(BankAdapter.action_specs["FREEZE"])}["rank"]
+    assert dict(seal.choices) == {"FIRST": "首封", "WAITING": "轮候"}
+    assert dict(freeze.choices) == {"FIRST": "首冻", "WAITING": "轮候"}
 
 
 @pytest.mark.parametrize(

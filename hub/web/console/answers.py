@@ -60,12 +60,21 @@ def result_fields(spec: ActionSpec | None) -> list[ResultField]:
     out = []
     for name, info in spec.result.model_fields.items():
         hint = info.annotation
-        args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
-        inner = args[0]
+        inner = hint
+        if typing.get_origin(hint) in (typing.Union, types.UnionType):  # X | None: X
+            inner = next(a for a in typing.get_args(hint) if a is not type(None))
         title = info.title or labels.RESULT_FIELD.get(name, name)
         if typing.get_origin(inner) is typing.Literal:
             values = typing.get_args(inner)
-            choices = tuple((str(v), labels.label(labels.ANSWER_CHOICE, v)) for v in values)
+            # the kind's own words for its choices (``json_schema_extra={"labels": ...}``)
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            own = extra.get("labels")
+            named = (
+                {str(k): str(v) for k, v in own.items()}
+                if isinstance(own, dict)
+                else labels.ANSWER_CHOICE
+            )
+            choices = tuple((str(v), labels.label(named, v)) for v in values)
             out.append(ResultField(name, title, "choice", choices))
         elif inner is date:
             out.append(ResultField(name, title, "date"))
