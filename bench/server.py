@@ -12,6 +12,7 @@ implementation, no access log): the fair ceiling the hub is compared with.
 from __future__ import annotations
 
 import argparse
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from starlette.routing import Route
 from strawberry.asgi import GraphQL
 
 from hub.logs import configure_logging
-from hub.server import dispatcher_service, freeze_startup_heap, run
+from hub.server import dispatcher_service, freeze_startup_heap
 from hub.settings import load_settings
 from hub.storage import async_url
 from hub.web.app import Service, create_app
@@ -142,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     base.add_argument("--database-url", required=True)
     args = parser.parse_args(argv)
     if args.mode == "hub":
-        run(
+        asyncio.run(
             serve_hub(
                 args.port,
                 args.database_url,
@@ -152,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         )
     else:
-        run(serve_baseline(args.port, args.database_url))
+        asyncio.run(serve_baseline(args.port, args.database_url))
 
 
 if __name__ == "__main__":

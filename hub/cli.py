@@ -99,7 +99,7 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the hub (GraphQL, console, callbacks, metrics), dispatcher included."""
-    from hub.server import run, serve_forever
+    from hub.server import serve_forever
 
     settings = _settings(
         host=host, port=port, config=config, database_url=database_url, public_url=public_url
@@ -107,17 +107,17 @@ def serve(
     _refuse_unsafe(settings)
     _refuse_busy(settings.host, [settings.port], "--port")
     _ensure_schema(settings)
-    run(serve_forever(settings, dispatcher=not no_dispatcher))
+    asyncio.run(serve_forever(settings, dispatcher=not no_dispatcher))
 
 
 @app.command()
 def worker(config: ConfigOpt = None, database_url: DatabaseOpt = None) -> None:
     """Run the dispatcher alone; any number may share one PostgreSQL."""
-    from hub.server import run, run_worker
+    from hub.server import run_worker
 
     settings = _settings(config=config, database_url=database_url)
     _ensure_schema(settings)
-    run(run_worker(settings))
+    asyncio.run(run_worker(settings))
 
 
 @app.command()

@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 import gc
 import signal
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
 
 import structlog
 import uvicorn
@@ -21,18 +20,6 @@ from hub.state import HubState
 from hub.web.app import Service, build_state, create_app
 
 log = structlog.get_logger("hub.server")
-T = TypeVar("T")
-
-
-def run(main: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run`` for the long-running processes, on uvloop where it is installed:
-    its event loop spends about a third less CPU per request than the stdlib's."""
-    try:
-        import uvloop
-    except ImportError:  # another platform: the stdlib loop serves as well, more slowly
-        return asyncio.run(main)
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(main)
 
 
 def dispatcher_service() -> Service:

@@ -7,6 +7,8 @@ URL a user writes is translated here, once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -65,6 +67,21 @@ def _check_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         raise DisconnectionError(f"a pooled connection failed its ping: {exc}") from exc
 
 
+def _wal(path: str | None) -> None:
+    """Put a SQLite file in WAL mode before this process opens its pools.
+
+    The mode is the file's and lasts, but switching needs the file to itself:
+    left to each pooled connection's first pragma, the dispatcher, the audit
+    sequencer and the probes of a starting worker raced for it, the switch
+    silently failed, and the file stayed in rollback-journal mode, where a
+    reader blocks every writer ("database is locked" after ten seconds).
+    """
+    if not path or path == ":memory:" or not Path(path).parent.is_dir():
+        return  # nothing to switch, or a path the first connection will report on
+    with contextlib.closing(sqlite3.connect(path, timeout=10)) as connection:
+        connection.execute("PRAGMA journal_mode=WAL")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the one writer; busy_timeout makes writers queue
@@ -94,6 +111,7 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo}
         if self.is_sqlite:
             kwargs["connect_args"] = {"timeout": 10}
+            _wal(self.url.database)
         else:
             kwargs.update(pool_size=pool_size, max_overflow=max_overflow)
         self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
