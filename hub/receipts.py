@@ -3,8 +3,8 @@
 One receipt recorded alone (a row lock, one event, one audit entry) takes
 about eight round trips. The dispatcher delivers hundreds a second, so its
 receipts are written here together: the requests locked and read in one
-statement, the events and audit entries (``audit.record_many``: the chain's
-head bumped once) inserted together, and the poll rows armed together. What
+statement, the events and audit entries (``audit.record_many``: one id
+allocation, one insert) inserted together, and the poll rows armed together. What
 is written per request is what a single move (``request_states.move`` to
 DISPATCHED, ``agency.dispatch`` in the audit) writes.
 """
